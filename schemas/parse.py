@@ -1,0 +1,74 @@
+"""Turn one wire message into a validated event, or a rejection with a reason a person can act on."""
+
+import json
+from dataclasses import dataclass
+
+from pydantic import ValidationError
+
+from schemas.events import CaseEvent, case_event_adapter
+
+
+@dataclass(frozen=True)
+class Rejection(Exception):
+    reason: str
+    event_id: str | None
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+def parse_event(raw: bytes | str) -> CaseEvent:
+    """Validate one JSON message; raise Rejection naming the problem and its field path."""
+    try:
+        return case_event_adapter.validate_json(raw)
+    except ValidationError as error:
+        raise Rejection(_reason(error), _event_id(raw)) from None
+
+
+def _event_id(raw: bytes | str) -> str | None:
+    try:
+        value = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if isinstance(value, dict):
+        event_id = value.get("eventId")
+        if isinstance(event_id, str) and 0 < len(event_id) <= 128:
+            return event_id
+    return None
+
+
+def _reason(error: ValidationError) -> str:
+    problems = [_describe(detail) for detail in error.errors(include_url=False)]
+    return "; ".join(dict.fromkeys(problems))
+
+
+def _describe(detail: object) -> str:
+    assert isinstance(detail, dict)
+    kind: str = detail["type"]
+    loc = detail["loc"]
+    # A discriminated union puts the tag first in the location; the wire path starts after it.
+    if loc and isinstance(loc[0], str) and "." in loc[0]:
+        loc = loc[1:]
+    path = ".".join(str(part) for part in loc)
+    given = detail.get("input")
+    if kind == "json_invalid":
+        return f"invalid JSON: {detail['ctx'].get('error', detail['msg'])}"
+    if kind == "union_tag_invalid":
+        return f"unknown eventType {given.get('eventType')!r}" if isinstance(given, dict) else (
+            "unknown eventType"
+        )
+    if kind == "union_tag_not_found":
+        return "missing field eventType"
+    if kind in ("dict_type", "model_type") and not path:
+        return "invalid event: not a JSON object"
+    if path == "version" and kind in ("literal_error", "missing"):
+        return "missing field version" if kind == "missing" else (
+            f"unsupported version {given!r} (supported: 1)"
+        )
+    if kind == "timezone_aware":
+        return f"timestamp without offset at {path}"
+    if path == "crn" and kind == "string_pattern_mismatch":
+        return f"bad CRN {given!r} (expected one capital letter and six digits)"
+    if kind == "missing":
+        return f"missing field {path}"
+    return f"invalid field {path}: {detail['msg']}"

@@ -1,0 +1,120 @@
+"""The `casewatch` command line."""
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from datetime import date, datetime
+from pathlib import Path
+
+from workers.engine.policy import Policy, PolicyError
+from workers.progress import Progress
+from workers.replay import EmptyReplay, read_lines, replay
+from workers.report import Cohort
+from workers.table import render
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="casewatch", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    _add_replay(commands.add_parser(
+        "replay", help="evaluate a JSON Lines file of case events and print the inspection table",
+    ))
+    _add_simulate(commands.add_parser(
+        "simulate", help="write a realistic synthetic PDU event stream as JSON Lines",
+    ))
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args))
+    except (PolicyError, EmptyReplay) as error:
+        print(f"casewatch: {error}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # `casewatch ... | head` is a normal way to look
+        return 0
+
+
+def _timestamp(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an RFC 3339 timestamp: {text!r}") from None
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"timestamp without offset: {text!r}")
+    return moment
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _add_replay(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("path", help="JSON Lines file of case events, or - for standard input")
+    parser.add_argument("--as-of", type=_timestamp, help="advance the clock to this instant "
+                        "(RFC 3339 with offset; default: the latest occurredAt)")
+    parser.add_argument("--cohort-from", type=_date, help="first allocation date in the cohort")
+    parser.add_argument("--cohort-to", type=_date, help="last allocation date in the cohort")
+    parser.add_argument("--policy", type=Path, help="TOML file overriding deadline defaults")
+    parser.add_argument("--format", choices=("table", "json"), default="table")
+    parser.add_argument("--limit", type=int, default=10,
+                        help="open alerts listed per severity in the table (default 10)")
+    parser.set_defaults(run=_run_replay)
+
+
+def _run_replay(args: argparse.Namespace) -> int:
+    policy = Policy.load(args.policy) if args.policy else Policy()
+    cohort = Cohort(args.cohort_from, args.cohort_to)
+    if args.path == "-":
+        report = replay(read_lines(sys.stdin.buffer), policy=policy, as_of=args.as_of,
+                        cohort=cohort)
+    else:
+        path = Path(args.path)
+        try:
+            stream = path.open("rb")
+        except OSError as error:
+            print(f"casewatch: cannot read {path}: {error.strerror}", file=sys.stderr)
+            return 2
+        with stream:
+            progress = Progress.for_input(path.stat().st_size if path.is_file() else None,
+                                          "replay")
+            report = replay(read_lines(stream), policy=policy, as_of=args.as_of, cohort=cohort,
+                            progress=progress)
+    if args.format == "json":
+        sys.stdout.write(json.dumps(report, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(render(report, args.limit))
+    return 0
+
+
+def _add_simulate(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--cases", type=int, default=2500)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--start", type=_date, default=date(2025, 4, 1),
+                        help="first allocation date (default 2025-04-01)")
+    parser.add_argument("--days", type=int, default=182, help="length of the stream in days")
+    parser.add_argument("--quality", type=float, default=0.8,
+                        help="0–1: how reliably practice is done well and on time "
+                        "(0.9 a good PDU, 0.6 a struggling one; default 0.8)")
+    parser.add_argument("--pdus", type=int, default=2, help="PDUs in the region (default 2)")
+    parser.set_defaults(run=_run_simulate)
+
+
+def _run_simulate(args: argparse.Namespace) -> int:
+    from workers.simulate import Simulation, write_jsonl
+
+    if not 0.0 <= args.quality <= 1.0:
+        print("casewatch: --quality must be between 0 and 1", file=sys.stderr)
+        return 2
+    if args.cases < 1 or args.days < 1 or args.pdus < 1:
+        print("casewatch: --cases, --days and --pdus must be at least 1", file=sys.stderr)
+        return 2
+    simulation = Simulation(cases=args.cases, seed=args.seed, start=args.start, days=args.days,
+                            quality=args.quality, pdus=args.pdus)
+    write_jsonl(simulation.events(), sys.stdout)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

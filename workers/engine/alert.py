@@ -1,0 +1,120 @@
+"""The alert lifecycle: a breach placed on a case, and the state published for it (SPEC §5)."""
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from schemas.codes import AlertStatus, Resolution, Rosh
+from workers.engine.facts import Assignment, CaseFacts
+from workers.engine.rule import Finding, Rule
+
+
+def alert_id(crn: str, rule_id: str, anchor: str) -> str:
+    """Deterministic: the same breach gets the same id in every replay and in the live worker."""
+    digest = hashlib.sha256(f"{crn}|{rule_id}|{anchor}".encode()).hexdigest()[:16]
+    return f"{rule_id}-{digest}"
+
+
+@dataclass(frozen=True, slots=True)
+class Breach:
+    """A finding inside the case's supervision window, with its event-determined resolution."""
+
+    rule: Rule
+    alert_id: str
+    finding: Finding
+    resolution: Resolution | None  # SATISFIED or CASE_CLOSED once the resolving event is known
+    resolved_at: datetime | None
+
+    @property
+    def opened_at(self) -> datetime:
+        return self.finding.opened_at
+
+
+@dataclass(frozen=True, slots=True)
+class AlertView:
+    """An alert's full state as published. Equal views mean nothing to publish."""
+
+    alert_id: str
+    rule: Rule
+    crn: str
+    status: AlertStatus
+    resolution: Resolution | None
+    opened_at: datetime
+    due: date | None
+    resolved_at: datetime | None
+    assignment: Assignment
+    rosh: Rosh | None
+    summary: str
+    evidence: tuple[str, ...]
+
+    @property
+    def standing(self) -> bool:
+        return self.resolution != Resolution.WITHDRAWN
+
+    def withdrawn(self, now: datetime) -> "AlertView":
+        return AlertView(
+            self.alert_id, self.rule, self.crn, AlertStatus.RESOLVED, Resolution.WITHDRAWN,
+            self.opened_at, self.due, now, self.assignment, self.rosh, self.summary, self.evidence,
+        )
+
+    def to_wire(self) -> dict[str, Any]:
+        rule = self.rule
+        return {
+            "alertId": self.alert_id,
+            "ruleId": rule.id,
+            "ruleName": rule.name,
+            "keyQuestion": (
+                {"standard": rule.standard, "question": rule.question.value}
+                if rule.standard and rule.question else None
+            ),
+            "severity": rule.severity.value,
+            "status": self.status.value,
+            "resolution": self.resolution.value if self.resolution else None,
+            "crn": self.crn,
+            "region": self.assignment.region,
+            "pdu": self.assignment.pdu,
+            "team": self.assignment.team,
+            "practitionerId": self.assignment.practitioner_id,
+            "managerId": self.assignment.manager_id,
+            "rosh": self.rosh.value if self.rosh else None,
+            "openedAt": _timestamp(self.opened_at),
+            "dueDate": self.due.isoformat() if self.due else None,
+            "resolvedAt": _timestamp(self.resolved_at) if self.resolved_at else None,
+            "summary": self.summary,
+            "recommendedAction": rule.action,
+            "evidence": list(self.evidence),
+        }
+
+
+def view(crn: str, breach: Breach, facts: CaseFacts, now: datetime) -> AlertView | None:
+    """The alert as of `now`, or None while its breach time is still ahead."""
+    finding = breach.finding
+    if finding.opened_at > now:
+        return None
+    resolved = breach.resolved_at is not None and breach.resolved_at <= now
+    # Who holds the case and its RoSH: when resolved, as they were then; while open, as now.
+    context_at = breach.resolved_at if resolved else now
+    assignment = facts.assignment_at(context_at)
+    assert assignment is not None  # breaches exist only on allocated cases
+    summary = breach.rule.summary.format(
+        crn=crn, due=finding.due.isoformat() if finding.due else "", **dict(finding.details)
+    )
+    return AlertView(
+        alert_id=breach.alert_id,
+        rule=breach.rule,
+        crn=crn,
+        status=AlertStatus.RESOLVED if resolved else AlertStatus.OPEN,
+        resolution=breach.resolution if resolved else None,
+        opened_at=finding.opened_at,
+        due=finding.due,
+        resolved_at=breach.resolved_at if resolved else None,
+        assignment=assignment,
+        rosh=facts.risk_at(context_at).rosh,
+        summary=summary,
+        evidence=finding.evidence,
+    )
+
+
+def _timestamp(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")

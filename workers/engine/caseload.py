@@ -1,0 +1,66 @@
+"""Every case under watch, with one clock: what the replay shell drives.
+
+The clock only moves forward. Deadlines fire from a heap of each case's next transition, so
+advancing the clock costs in proportion to the breaches falling due, not to the caseload.
+"""
+
+import heapq
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from schemas.events import CaseEvent
+from workers.engine.alert import AlertView
+from workers.engine.case import CaseState
+from workers.engine.facts import at_utc
+from workers.engine.policy import Policy
+
+
+@dataclass(frozen=True)
+class Applied:
+    duplicate: bool
+    changes: list[AlertView]
+
+
+class Caseload:
+    def __init__(self, policy: Policy | None = None) -> None:
+        self.policy = policy or Policy()
+        self.cases: dict[str, CaseState] = {}
+        self.now: datetime | None = None
+        self._due: list[tuple[datetime, str]] = []
+
+    def apply(self, event: CaseEvent) -> Applied:
+        """Apply one event; the clock moves to its time if that is later (the watermark)."""
+        moment = at_utc(event.occurredAt)
+        now = moment if self.now is None or moment > self.now else self.now
+        case = self.cases.get(event.crn)
+        if case is None:
+            case = self.cases[event.crn] = CaseState(event.crn)
+        before = case.next_at
+        changes = case.apply(event, now, self.policy)
+        if changes is None:
+            return Applied(True, [])
+        if case.next_at is not None and case.next_at != before:
+            heapq.heappush(self._due, (case.next_at, case.crn))
+        if self.now is None or now > self.now:
+            changes = changes + self.advance(now)
+        return Applied(False, changes)
+
+    def advance(self, now: datetime) -> list[AlertView]:
+        """Move the clock forward to `now` and publish what falls due on the way."""
+        if self.now is not None and now < self.now:
+            raise ValueError(f"the clock cannot go back from {self.now} to {now}")
+        self.now = now
+        changes: list[AlertView] = []
+        while self._due and self._due[0][0] <= now:
+            _, crn = heapq.heappop(self._due)
+            case = self.cases[crn]
+            before = case.next_at
+            changes.extend(case.advance(now))
+            if case.next_at is not None and case.next_at != before:
+                heapq.heappush(self._due, (case.next_at, crn))
+        return changes
+
+    def alerts(self) -> Iterator[AlertView]:
+        for case in self.cases.values():
+            yield from case.published.values()

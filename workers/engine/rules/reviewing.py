@@ -1,0 +1,201 @@
+"""Standard 2.4 Reviewing: is reviewing well-informed, analytical and personalised?"""
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from schemas.codes import (
+    AssessmentKind,
+    EnquiryAgency,
+    IntelligenceKind,
+    Severity,
+)
+from schemas.events import ReviewCompleted, SupervisionResumed
+from workers.engine.facts import ROSH_RANK, CaseFacts, Occurrence
+from workers.engine.policy import Policy, Span
+from workers.engine.rule import Finding, Rule
+from workers.engine.rules.patterns import Hit, chain, deadline, flawed_artefacts, latest_before
+
+ENQUIRY_NEEDED = {
+    IntelligenceKind.NEW_RELATIONSHIP: EnquiryAgency.POLICE_DOMESTIC_ABUSE,
+    IntelligenceKind.DOMESTIC_INCIDENT: EnquiryAgency.POLICE_DOMESTIC_ABUSE,
+    IntelligenceKind.CHILD_CONTACT_CHANGE: EnquiryAgency.CHILDRENS_SERVICES,
+}
+AGENCY_PHRASE = {
+    EnquiryAgency.POLICE_DOMESTIC_ABUSE: "police domestic-abuse",
+    EnquiryAgency.CHILDRENS_SERVICES: "children's services",
+}
+DESISTANCE_CHANGES = frozenset({
+    IntelligenceKind.CONVICTION,
+    IntelligenceKind.SUBSTANCE_MISUSE_INCREASE,
+    IntelligenceKind.MENTAL_HEALTH_DECLINE,
+    IntelligenceKind.ACCOMMODATION_LOSS,
+})
+
+
+def _risk_reviews(facts: CaseFacts) -> list[Occurrence[object]]:
+    """Reviews of risk of harm: reviews that reviewed it, and REVIEW assessments."""
+    return sorted(
+        [r for r in facts.reviews if r.event.detail.riskOfHarmReviewed]
+        + [a for a in facts.assessments if a.event.detail.kind == AssessmentKind.REVIEW]
+    )
+
+
+def _find_unreviewed_intelligence(facts: CaseFacts, policy: Policy) -> Iterable[Finding]:
+    span = policy.span("R-KS-01", "working_days")
+    reviews = _risk_reviews(facts)
+    for item in facts.intelligence:
+        found = deadline(item.event_id, item.at, span, reviews, after=item.at,
+                         evidence=(item.event_id,),
+                         details=(("kind", item.event.detail.kind.value),))
+        if found:
+            yield found
+
+
+R_KS_01 = Rule(
+    id="R-KS-01",
+    name="Risk not reviewed after new information",
+    severity=Severity.HIGH,
+    reads=frozenset({"intelligence.received", "review.completed", "assessment.completed"}),
+    find=_find_unreviewed_intelligence,
+    summary="Case {crn}: risk of harm had not been reviewed by {due} after {kind} information "
+    "was received.",
+    action="Review the risk of harm in light of the new information and update the plan.",
+)
+
+
+def _find_unchecked_intelligence(facts: CaseFacts, policy: Policy) -> Iterable[Finding]:
+    span = policy.span("R-KS-02", "working_days")
+    for item in facts.intelligence:
+        agency = ENQUIRY_NEEDED.get(item.event.detail.kind)
+        if agency is None:
+            continue
+        requests = [r for r in facts.requests if r.event.detail.agency == agency]
+        found = deadline(item.event_id, item.at, span, requests, after=item.at,
+                         evidence=(item.event_id,),
+                         details=(("kind", item.event.detail.kind.value),
+                                  ("agency", AGENCY_PHRASE[agency])))
+        if found:
+            yield found
+
+
+R_KS_02 = Rule(
+    id="R-KS-02",
+    name="No safeguarding enquiry after change",
+    severity=Severity.HIGH,
+    reads=frozenset({"intelligence.received", "enquiry.requested"}),
+    find=_find_unchecked_intelligence,
+    summary="Case {crn}: no {agency} enquiry had been made by {due} after {kind} information "
+    "was received.",
+    action="Make the safeguarding enquiry now so the change in circumstances is understood.",
+)
+
+
+def _check_agency_input(facts: CaseFacts, review: Occurrence[ReviewCompleted]) -> Hit | None:
+    risk = facts.risk_at(review.at)
+    if not (risk.da or risk.child or risk.mapp) or review.event.detail.agencyInput:
+        return None
+    return (), ()
+
+
+R_KS_03 = Rule(
+    id="R-KS-03",
+    name="Review without agency input",
+    severity=Severity.MEDIUM,
+    reads=frozenset({"review.completed"}),
+    find=lambda facts, policy: flawed_artefacts(facts, facts.reviews, _check_agency_input),
+    summary="Case {crn}: a review of a domestic-abuse, child-safeguarding or MAPPA case had no "
+    "input from other agencies.",
+    action="Get the police, children's services or MAPPA partners' views and add them to the "
+    "review.",
+)
+
+
+def _check_risk_review_involved(facts: CaseFacts, review: Occurrence[ReviewCompleted]) -> (
+    Hit | None
+):
+    detail = review.event.detail
+    return ((), ()) if detail.riskOfHarmReviewed and not detail.personInvolved else None
+
+
+R_KS_04 = Rule(
+    id="R-KS-04",
+    name="Risk reviewed without the person",
+    severity=Severity.LOW,
+    reads=frozenset({"review.completed"}),
+    find=lambda facts, policy: flawed_artefacts(facts, facts.reviews, _check_risk_review_involved),
+    summary="Case {crn}: risk of harm was reviewed without involving the person on probation.",
+    action="Discuss the changes in risk with the person and record their response.",
+)
+
+
+def _find_review_overdue(facts: CaseFacts, policy: Policy) -> Iterable[Finding]:
+    high = policy.span("R-EN-01", "high_rosh_days")
+    other = policy.span("R-EN-01", "other_days")
+    reviews = sorted(
+        list(facts.reviews)
+        + [a for a in facts.assessments if a.event.detail.kind == AssessmentKind.REVIEW]
+    )
+    first_assessment = facts.assessments[:1]
+    resumed = [s for s in facts.suspensions if isinstance(s.event, SupervisionResumed)]
+    anchors = sorted({(o.at, o.event_id) for o in (*first_assessment, *reviews, *resumed)})
+
+    def limit(moment: datetime) -> Span:
+        rosh = facts.risk_at(moment).rosh
+        return high if rosh is not None and ROSH_RANK[rosh] >= 2 else other
+
+    return chain(anchors, limit, reviews, suspended=facts.suspended_at)
+
+
+R_EN_01 = Rule(
+    id="R-EN-01",
+    name="Review overdue",
+    severity=Severity.MEDIUM,
+    reads=frozenset({"review.completed", "assessment.completed", "supervision.suspended",
+                     "supervision.resumed"}),
+    find=_find_review_overdue,
+    summary="Case {crn}: progress had not been reviewed by {due}.",
+    action="Complete a review of progress and risk with the person on probation.",
+)
+
+
+def _check_review_involved(facts: CaseFacts, review: Occurrence[ReviewCompleted]) -> Hit | None:
+    return None if review.event.detail.personInvolved else ((), ())
+
+
+R_EN_02 = Rule(
+    id="R-EN-02",
+    name="Review without the person",
+    severity=Severity.LOW,
+    reads=frozenset({"review.completed"}),
+    find=lambda facts, policy: flawed_artefacts(facts, facts.reviews, _check_review_involved),
+    summary="Case {crn}: progress was reviewed without involving the person on probation.",
+    action="Review progress with the person and record their views.",
+)
+
+
+def _check_plan_updated(facts: CaseFacts, review: Occurrence[ReviewCompleted]) -> Hit | None:
+    if review.event.detail.planUpdated:
+        return None
+    allocation = facts.allocation
+    assert allocation is not None
+    previous = latest_before(facts.reviews, review.at)
+    since = previous.at if previous else allocation.at
+    changes = [i for i in facts.intelligence
+               if since < i.at < review.at and i.event.detail.kind in DESISTANCE_CHANGES]
+    if not changes:
+        return None
+    kinds = sorted({c.event.detail.kind.value for c in changes})
+    return tuple(c.event_id for c in changes), (("changes", ", ".join(kinds)),)
+
+
+R_DS_01 = Rule(
+    id="R-DS-01",
+    name="Plan not updated after change",
+    severity=Severity.MEDIUM,
+    reads=frozenset({"review.completed", "intelligence.received"}),
+    find=lambda facts, policy: flawed_artefacts(facts, facts.reviews, _check_plan_updated),
+    summary="Case {crn}: a review after {changes} did not update the plan.",
+    action="Update the sentence plan to respond to the change in the person's circumstances.",
+)
+
+RULES = (R_KS_01, R_KS_02, R_KS_03, R_KS_04, R_EN_01, R_EN_02, R_DS_01)
