@@ -11,6 +11,7 @@ from workers.engine.policy import Policy, PolicyError
 from workers.progress import Progress
 from workers.replay import EmptyReplay, read_lines, replay
 from workers.report import Cohort
+from workers.runtime import tune_gc
 from workers.table import render
 
 
@@ -64,6 +65,7 @@ def _add_replay(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_replay(args: argparse.Namespace) -> int:
+    tune_gc()
     policy = Policy.load(args.policy) if args.policy else Policy()
     cohort = Cohort(args.cohort_from, args.cohort_to)
     if args.path == "-":

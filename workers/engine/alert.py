@@ -45,8 +45,14 @@ class AlertView:
     resolved_at: datetime | None
     assignment: Assignment
     rosh: Rosh | None
-    summary: str
+    details: tuple[tuple[str, str], ...]
     evidence: tuple[str, ...]
+
+    @property
+    def summary(self) -> str:
+        return self.rule.summary.format(
+            crn=self.crn, due=self.due.isoformat() if self.due else "", **dict(self.details)
+        )
 
     @property
     def standing(self) -> bool:
@@ -55,7 +61,7 @@ class AlertView:
     def withdrawn(self, now: datetime) -> "AlertView":
         return AlertView(
             self.alert_id, self.rule, self.crn, AlertStatus.RESOLVED, Resolution.WITHDRAWN,
-            self.opened_at, self.due, now, self.assignment, self.rosh, self.summary, self.evidence,
+            self.opened_at, self.due, now, self.assignment, self.rosh, self.details, self.evidence,
         )
 
     def to_wire(self) -> dict[str, Any]:
@@ -97,9 +103,6 @@ def view(crn: str, breach: Breach, facts: CaseFacts, now: datetime) -> AlertView
     context_at = breach.resolved_at if resolved else now
     assignment = facts.assignment_at(context_at)
     assert assignment is not None  # breaches exist only on allocated cases
-    summary = breach.rule.summary.format(
-        crn=crn, due=finding.due.isoformat() if finding.due else "", **dict(finding.details)
-    )
     return AlertView(
         alert_id=breach.alert_id,
         rule=breach.rule,
@@ -111,7 +114,7 @@ def view(crn: str, breach: Breach, facts: CaseFacts, now: datetime) -> AlertView
         resolved_at=breach.resolved_at if resolved else None,
         assignment=assignment,
         rosh=facts.risk_at(context_at).rosh,
-        summary=summary,
+        details=finding.details,
         evidence=finding.evidence,
     )
 

@@ -45,6 +45,7 @@ def breach_time(due: date) -> datetime:
     return datetime.combine(due + timedelta(days=1), time(0), LONDON).astimezone(UTC)
 
 
+@lru_cache(maxsize=262144)
 def due_date(anchor: datetime, amount: int, unit: Unit) -> date:
     start = london_date(anchor)
     if unit == "working_days":

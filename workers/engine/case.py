@@ -7,25 +7,56 @@ events that change who holds the case or its risk, which re-run every rule.
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+from functools import lru_cache
 
 from schemas.codes import Resolution
 from schemas.events import CaseEvent
 from workers.engine.alert import AlertView, Breach, alert_id, view
-from workers.engine.facts import CaseFacts
+from workers.engine.facts import CaseFacts, topics
 from workers.engine.policy import Policy
 from workers.engine.rule import Rule
 from workers.engine.rules import RULES
 from workers.engine.window import in_window
 
-EVERY_RULE_TYPES = frozenset({
+# Allocation and closure move the window every breach must fall in: every rule re-runs.
+EVERY_RULE_TYPES = frozenset({"case.allocated", "case.closed"})
+# These change who holds the case or its RoSH, which every open alert carries.
+CONTEXT_TYPES = frozenset({
     "case.allocated", "case.transferred", "case.closed",
     "registration.added", "registration.removed", "assessment.completed",
 })
-RULES_READING: dict[str, tuple[Rule, ...]] = {}
-for _rule in RULES:
-    for _type in _rule.reads:
-        RULES_READING[_type] = (*RULES_READING.get(_type, ()), _rule)
+FAR_PAST = datetime.min.replace(tzinfo=UTC)
+FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Reach:
+    """How an event with given topics reaches one rule (see Rule.satisfied_by and looks_back)."""
+
+    rule: Rule
+    as_satisfier: bool  # some topics it reads only satisfy the rule's deadlines
+    as_past: bool  # some topics it reads only as of the rule's anchors
+    otherwise: bool  # some topic it reads can anchor or breach: always re-run
+
+
+@lru_cache(maxsize=None)
+def reach(event_topics: tuple[str, ...]) -> tuple[Reach, ...]:
+    reached = []
+    for rule in RULES:
+        read = rule.reads.intersection(event_topics)
+        if read:
+            reached.append(Reach(
+                rule,
+                as_satisfier=bool(read & rule.satisfied_by),
+                as_past=bool(read & rule.looks_back - rule.satisfied_by),
+                otherwise=bool(read - rule.satisfied_by - rule.looks_back),
+            ))
+    return tuple(reached)
+
+
+def _on_or_before(moment: datetime, latest: datetime | None) -> bool:
+    return latest is not None and moment <= latest
 
 
 @dataclass
@@ -36,6 +67,11 @@ class CaseState:
     breaches: dict[str, dict[str, Breach]] = field(default_factory=dict)  # rule id → alert id →
     published: dict[str, AlertView] = field(default_factory=dict)
     next_at: datetime | None = None  # the next instant at which a view changes with the clock
+    _next_by_rule: dict[str, datetime] = field(default_factory=dict)
+    _ids: dict[tuple[str, str], str] = field(default_factory=dict)
+    # Per rule: the latest resolution among its findings (FAR_FUTURE while one is unsatisfied,
+    # FAR_PAST with none). A satisfier-only event at or after it cannot change the rule.
+    _settled_from: dict[str, datetime] = field(default_factory=dict)
 
     def apply(self, event: CaseEvent, now: datetime, policy: Policy) -> list[AlertView] | None:
         """Fold in one event; None if it is a duplicate, else the alert changes it causes."""
@@ -45,17 +81,21 @@ class CaseState:
         self.facts.add(event)
         if self.facts.allocation is None:
             return []  # held: evaluated once the allocation arrives
-        every = event.eventType in EVERY_RULE_TYPES
-        rules = RULES if every else RULES_READING.get(event.eventType, ())
         changed: list[Breach] = []
         gone: list[str] = []
-        for rule in rules:
-            before = self.breaches.get(rule.id, {})
-            after = self._evaluate(rule, policy)
-            self.breaches[rule.id] = after
-            changed.extend(b for key, b in after.items() if before.get(key) != b)
-            gone.extend(key for key in before if key not in after)
-        if every:
+        if event.eventType in EVERY_RULE_TYPES:
+            for rule in RULES:
+                self._evaluate(rule, policy, now, changed, gone)
+        else:
+            moment = self.facts.latest_added_at
+            for route in reach(topics(event, self.facts)):
+                rule = route.rule
+                if not route.otherwise and not (
+                    route.as_satisfier and moment < self._settled_from.get(rule.id, FAR_PAST)
+                ) and not (route.as_past and _on_or_before(moment, rule.latest_anchor(self.facts))):
+                    continue  # provably changes nothing for this rule
+                self._evaluate(rule, policy, now, changed, gone)
+        if event.eventType in CONTEXT_TYPES:
             changed = [b for by_id in self.breaches.values() for b in by_id.values()]
         changes = self._publish(changed, gone, now)
         self._schedule(now)
@@ -75,10 +115,15 @@ class CaseState:
         return [b for by_id in self.breaches.values() for b in by_id.values()
                 if b.opened_at <= now]
 
-    def _evaluate(self, rule: Rule, policy: Policy) -> dict[str, Breach]:
+    def _evaluate(self, rule: Rule, policy: Policy, now: datetime, changed: list[Breach],
+                  gone: list[str]) -> None:
+        """Re-run one rule; collect breaches that are new or differ, and ids that disappeared."""
         facts = self.facts
         closed_at = facts.closed_at
-        result: dict[str, Breach] = {}
+        before = self.breaches.get(rule.id, {})
+        after: dict[str, Breach] = {}
+        upcoming: datetime | None = None
+        settled_from = FAR_PAST
         for finding in rule.find(facts, policy):
             if not in_window(facts, finding.opened_at):
                 continue
@@ -86,9 +131,33 @@ class CaseState:
             resolved_at = finding.satisfied_at
             if closed_at is not None and (resolved_at is None or resolved_at > closed_at):
                 resolution, resolved_at = Resolution.CASE_CLOSED, closed_at
-            key = alert_id(self.crn, rule.id, finding.anchor)
-            result[key] = Breach(rule, key, finding, resolution, resolved_at)
-        return result
+            key = self._ids.get((rule.id, finding.anchor))
+            if key is None:
+                key = self._ids[(rule.id, finding.anchor)] = alert_id(self.crn, rule.id,
+                                                                      finding.anchor)
+            previous = before.get(key)
+            if (previous is not None and previous.finding == finding
+                    and previous.resolved_at == resolved_at
+                    and previous.resolution == resolution):
+                breach = previous
+            else:
+                breach = Breach(rule, key, finding, resolution, resolved_at)
+                changed.append(breach)
+            after[key] = breach
+            satisfied_at = finding.satisfied_at or FAR_FUTURE
+            if satisfied_at > settled_from:
+                settled_from = satisfied_at
+            for moment in (finding.opened_at, resolved_at):
+                if moment is not None and moment > now and (upcoming is None or moment < upcoming):
+                    upcoming = moment
+        if len(after) != len(before) or any(key not in after for key in before):
+            gone.extend(key for key in before if key not in after)
+        self.breaches[rule.id] = after
+        self._settled_from[rule.id] = settled_from
+        if upcoming is None:
+            self._next_by_rule.pop(rule.id, None)
+        else:
+            self._next_by_rule[rule.id] = upcoming
 
     def _publish(self, candidates: list[Breach], gone: list[str], now: datetime) -> (
         list[AlertView]
@@ -118,11 +187,11 @@ class CaseState:
         return breach is not None and breach.opened_at <= now
 
     def _schedule(self, now: datetime) -> None:
-        upcoming = [
-            moment
-            for by_id in self.breaches.values()
-            for b in by_id.values()
-            for moment in (b.opened_at, b.resolved_at)
-            if moment is not None and moment > now
-        ]
-        self.next_at = min(upcoming) if upcoming else None
+        if any(moment <= now for moment in self._next_by_rule.values()):
+            self._next_by_rule = {}
+            for rule_id, by_id in self.breaches.items():
+                upcoming = [m for b in by_id.values() for m in (b.opened_at, b.resolved_at)
+                            if m is not None and m > now]
+                if upcoming:
+                    self._next_by_rule[rule_id] = min(upcoming)
+        self.next_at = min(self._next_by_rule.values()) if self._next_by_rule else None

@@ -8,9 +8,17 @@ Derived timelines (RoSH, registrations) are rebuilt lazily when an event that fe
 from bisect import bisect_right, insort
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Generic, NamedTuple, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
-from schemas.codes import EnquiryAgency, EnquiryOutcome, Rosh
+from schemas.codes import (
+    ContactOutcome,
+    ContactType,
+    EnquiryAgency,
+    EnquiryOutcome,
+    IntelligenceKind,
+    RequirementType,
+    Rosh,
+)
 from schemas.events import (
     AssessmentCompleted,
     CaseAllocated,
@@ -41,6 +49,16 @@ ROSH_RANK = {Rosh.LOW: 0, Rosh.MEDIUM: 1, Rosh.HIGH: 2, Rosh.VERY_HIGH: 3}
 ROSH_BY_CODE = {"RLRH": Rosh.LOW, "RMRH": Rosh.MEDIUM, "RHRH": Rosh.HIGH, "RVHR": Rosh.VERY_HIGH}
 DA_CODES = frozenset({"ADVP"})
 CHILD_CODES = frozenset({"RCPR", "RCCO", "RCHD"})
+TREATMENT_REQUIREMENTS = frozenset({
+    RequirementType.DRUG_REHABILITATION,
+    RequirementType.ALCOHOL_TREATMENT,
+    RequirementType.MENTAL_HEALTH_TREATMENT,
+})
+NEW_CONCERN_INTELLIGENCE = frozenset({
+    IntelligenceKind.NEW_RELATIONSHIP,
+    IntelligenceKind.CHILD_CONTACT_CHANGE,
+    IntelligenceKind.DOMESTIC_INCIDENT,
+})
 
 
 class Occurrence(NamedTuple, Generic[E]):
@@ -121,17 +139,37 @@ class CaseFacts:
     suspensions: list[Occurrence[SupervisionSuspended | SupervisionResumed]] = field(
         default_factory=list
     )
+    # Subsets kept alongside the lists above because rules read them on every contact.
+    attended: list[Occurrence[ContactRecorded]] = field(default_factory=list)
+    home_visits: list[Occurrence[ContactRecorded]] = field(default_factory=list)
+    resumptions: list[Occurrence[SupervisionResumed]] = field(default_factory=list)
+    latest_added_at: datetime = datetime.min.replace(tzinfo=UTC)  # time of the last event added
     _risk: list[tuple[datetime, str, RiskState]] | None = None
+    _risk_times: list[datetime] = field(default_factory=list)
+    _usable: dict[EnquiryAgency, list[Occurrence[EnquiryResponded]]] | None = None
+    _first_assignment: Assignment | None = None
+    # Values rules derive from RoSH, registrations and plans, kept until one of those changes.
+    memo: dict[str, dict[Any, Any]] = field(default_factory=dict)
 
     def add(self, event: CaseEvent) -> None:
         occurrence = Occurrence(at_utc(event.occurredAt), event.eventId, event)
-        target = getattr(self, _LIST_BY_TYPE[event.eventType])
-        if not target or target[-1] < occurrence:
-            target.append(occurrence)  # the common case: events arrive in time order
-        else:
-            insort(target, occurrence)
+        self.latest_added_at = occurrence.at
+        _insert(getattr(self, _LIST_BY_TYPE[event.eventType]), occurrence)
+        if isinstance(event, ContactRecorded) and event.detail.outcome == ContactOutcome.ATTENDED:
+            _insert(self.attended, occurrence)
+            if event.detail.type == ContactType.HOME_VISIT:
+                _insert(self.home_visits, occurrence)
+        elif isinstance(event, SupervisionResumed):
+            _insert(self.resumptions, occurrence)
+        elif isinstance(event, EnquiryRequested | EnquiryResponded):
+            self._usable = None
         if event.eventType in _RISK_TYPES:
             self._risk = None
+            self.memo.clear()
+        elif isinstance(event, PlanCompleted):
+            self.memo.clear()
+        if isinstance(event, CaseAllocated):
+            self._first_assignment = None
 
     # -- case frame ------------------------------------------------------------------------
 
@@ -148,6 +186,13 @@ class CaseFacts:
         allocation = self.allocation
         if allocation is None:
             return None
+        if not self.transfers or (moment is not None and moment < self.transfers[0].at):
+            if self._first_assignment is None:
+                detail = allocation.event.detail
+                self._first_assignment = Assignment(
+                    detail.region, detail.pdu, detail.team, detail.practitioner.id,
+                    detail.manager.id if detail.manager else None)
+            return self._first_assignment
         detail = allocation.event.detail
         region, pdu, team = detail.region, detail.pdu, detail.team
         practitioner, manager = detail.practitioner.id, detail.manager.id if detail.manager else None
@@ -170,12 +215,15 @@ class CaseFacts:
         """RiskState after each event that changes RoSH or registrations, in event-time order."""
         if self._risk is None:
             self._risk = self._build_risk()
+            self._risk_times = [at for at, _, _ in self._risk]
         return self._risk
 
     def risk_at(self, moment: datetime) -> RiskState:
         """Risk as of `moment`, including events that occurred exactly then."""
         timeline = self.risk_timeline()
-        index = bisect_right(timeline, (moment, "\U0010ffff"))
+        if timeline and moment >= timeline[-1][0]:
+            return timeline[-1][2]
+        index = bisect_right(self._risk_times, moment)
         return timeline[index - 1][2] if index else NO_RISK
 
     def _build_risk(self) -> list[tuple[datetime, str, RiskState]]:
@@ -213,19 +261,66 @@ class CaseFacts:
 
     def usable_responses(self, agency: EnquiryAgency) -> list[Occurrence[EnquiryResponded]]:
         """Usable responses (not INSUFFICIENT_DETAIL) to enquiries made to `agency`, in time order."""
-        ids = {r.event.detail.enquiryId for r in self.requests if r.event.detail.agency == agency}
-        return [
-            response for response in self.responses
-            if response.event.detail.enquiryId in ids
-            and response.event.detail.outcome != EnquiryOutcome.INSUFFICIENT_DETAIL
-        ]
+        if self._usable is None:
+            agencies = {r.event.detail.enquiryId: r.event.detail.agency for r in self.requests}
+            self._usable = {agency: [] for agency in EnquiryAgency}
+            for response in self.responses:
+                asked = agencies.get(response.event.detail.enquiryId)
+                if asked and response.event.detail.outcome != EnquiryOutcome.INSUFFICIENT_DETAIL:
+                    self._usable[asked].append(response)
+        return self._usable[agency]
 
     # -- suspension ------------------------------------------------------------------------
 
     def suspended_at(self, moment: datetime) -> bool:
         """Whether Probation Reset suspension is in force at `moment` (last change at or before)."""
+        if not self.suspensions:
+            return False
         index = bisect_right(self.suspensions, (moment, "\U0010ffff"))
         return index > 0 and isinstance(self.suspensions[index - 1].event, SupervisionSuspended)
+
+
+def _insert(target: list[Occurrence[Any]], occurrence: Occurrence[Any]) -> None:
+    if not target or target[-1] < occurrence:
+        target.append(occurrence)  # the common case: events arrive in time order
+    else:
+        insort(target, occurrence)
+
+
+def topics(event: CaseEvent, facts: "CaseFacts") -> tuple[str, ...]:
+    """What an event can change, finer than its type, so rules re-run only when they must.
+
+    "risk" marks events that can change RoSH or registrations (read through `risk_at`);
+    "enquiry.agency_known" a request whose response arrived first, which tells rules whose
+    information that response was.
+    """
+    if event.eventType in _RISK_TYPES:
+        return (event.eventType, "risk")
+    if isinstance(event, EnquiryRequested):
+        enquiry_id = event.detail.enquiryId
+        if any(r.event.detail.enquiryId == enquiry_id for r in facts.responses):
+            return ("enquiry.requested", "enquiry.agency_known")
+        return ("enquiry.requested",)
+    if isinstance(event, ContactRecorded):
+        if event.detail.outcome == ContactOutcome.FAILED_TO_ATTEND:
+            return ("contact.recorded", "contact.failed")
+        if event.detail.outcome != ContactOutcome.ATTENDED:
+            return ("contact.recorded",)
+        if event.detail.type == ContactType.HOME_VISIT:
+            return ("contact.recorded", "contact.attended", "contact.home_visit")
+        return ("contact.recorded", "contact.attended")
+    if isinstance(event, EnquiryResponded):
+        if event.detail.outcome == EnquiryOutcome.INSUFFICIENT_DETAIL:
+            return ("enquiry.responded", "enquiry.thin")
+        return ("enquiry.responded", "enquiry.usable")
+    if isinstance(event, RequirementAdded):
+        if event.detail.type == RequirementType.CURFEW:
+            return ("requirement.added", "requirement.curfew")
+        if event.detail.type in TREATMENT_REQUIREMENTS:
+            return ("requirement.added", "requirement.treatment")
+    if isinstance(event, IntelligenceReceived) and event.detail.kind in NEW_CONCERN_INTELLIGENCE:
+        return ("intelligence.received", "intelligence.new_concern")
+    return (event.eventType,)
 
 
 def _highest_rosh_code(codes: tuple[str, ...]) -> Rosh | None:

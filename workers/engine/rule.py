@@ -38,6 +38,16 @@ class Rule:
     find: Callable[[CaseFacts, Policy], Iterable[Finding]]
     summary: str  # str.format template: {crn}, {due}, and the finding's details
     action: str
+    # Topics whose events can only satisfy this rule's deadlines, never anchor or breach them.
+    # An event of such a topic at t changes nothing unless some finding is still unsatisfied or
+    # satisfied after t (adding a satisfier only removes breaches or brings resolutions forward),
+    # so the case skips the rule otherwise.
+    satisfied_by: frozenset[str] = frozenset()
+    # Topics this rule reads only as they stood at or before some anchor (a response before an
+    # assessment, RoSH at a plan); `latest_anchor` gives the latest such anchor. An event of
+    # such a topic later than that changes nothing, so the case skips the rule.
+    looks_back: frozenset[str] = frozenset()
+    latest_anchor: Callable[[CaseFacts], datetime | None] = lambda facts: None
 
     @property
     def standard(self) -> str | None:

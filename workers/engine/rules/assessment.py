@@ -14,7 +14,7 @@ from schemas.events import AssessmentCompleted, EnquiryResponded
 from workers.engine.facts import CaseFacts, Occurrence
 from workers.engine.policy import Policy
 from workers.engine.rule import Finding, Rule
-from workers.engine.rules.patterns import Hit, deadline, flawed_artefacts
+from workers.engine.rules.patterns import Hit, latest_of, deadline, flawed_artefacts
 
 POLICE = EnquiryAgency.POLICE_DOMESTIC_ABUSE
 CHILDREN = EnquiryAgency.CHILDRENS_SERVICES
@@ -38,6 +38,7 @@ def _enquiry_at_allocation(rule_id: str, agency: EnquiryAgency) -> Rule:
         name=f"{phrase.capitalize()} enquiry at allocation",
         severity=Severity.HIGH,
         reads=frozenset({"case.allocated", "enquiry.requested"}),
+        satisfied_by=frozenset({"enquiry.requested"}),
         find=find,
         summary=f"Case {{crn}}: no {phrase} safeguarding enquiry was requested by {{due}}, "
         "the deadline after allocation.",
@@ -71,6 +72,7 @@ A_KS_03 = Rule(
     name="Enquiry response overdue",
     severity=Severity.MEDIUM,
     reads=frozenset({"enquiry.requested", "enquiry.responded"}),
+    satisfied_by=frozenset({"enquiry.responded"}),
     find=_find_unanswered,
     summary="Case {crn}: the {agency} enquiry has had no response by {due}.",
     action="Chase the agency for a response and record the chase on the case.",
@@ -100,7 +102,8 @@ A_KS_04 = Rule(
     id="A-KS-04",
     name="Enquiry response lacks detail",
     severity=Severity.MEDIUM,
-    reads=frozenset({"enquiry.requested", "enquiry.responded"}),
+    reads=frozenset({"enquiry.thin", "enquiry.usable", "enquiry.agency_known"}),
+    satisfied_by=frozenset({"enquiry.usable"}),
     find=_find_thin_responses,
     summary="Case {crn}: the {agency} response did not give enough detail to assess risk.",
     action="Go back to the agency for the specific information needed and escalate if it "
@@ -136,8 +139,9 @@ A_KS_05 = Rule(
     id="A-KS-05",
     name="Safeguarding information not used in assessment",
     severity=Severity.HIGH,
-    reads=frozenset({"assessment.completed", "enquiry.requested", "enquiry.responded",
-                     "registration.added", "registration.removed", "case.allocated"}),
+    reads=frozenset({"assessment.completed", "enquiry.agency_known", "enquiry.usable", "risk"}),
+    looks_back=frozenset({"enquiry.usable", "risk"}),
+    latest_anchor=lambda facts: latest_of(facts.assessments),
     find=_find_information_unused,
     summary="Case {crn}: the risk assessment is not informed by safeguarding checks: {gaps}.",
     action="Review the assessment with the domestic-abuse and child-safeguarding information "
@@ -205,7 +209,8 @@ A_KS_07 = Rule(
     id="A-KS-07",
     name="Curfew without safeguarding checks",
     severity=Severity.CRITICAL,
-    reads=frozenset({"requirement.added", "enquiry.requested", "enquiry.responded"}),
+    reads=frozenset({"requirement.curfew", "enquiry.agency_known", "enquiry.usable"}),
+    satisfied_by=frozenset({"enquiry.usable"}),
     find=_find_unchecked_curfews,
     summary="Case {crn}: a curfew was imposed without usable {lacking} information.",
     action="Obtain the missing safeguarding information now and check that the curfew address "
@@ -228,6 +233,7 @@ A_EN_01 = Rule(
     name="Assessment overdue",
     severity=Severity.MEDIUM,
     reads=frozenset({"case.allocated", "assessment.completed"}),
+    satisfied_by=frozenset({"assessment.completed"}),
     find=_find_no_assessment,
     summary="Case {crn}: no assessment had been completed by {due}.",
     action="Complete the assessment with the person on probation as a priority.",

@@ -21,13 +21,14 @@ from schemas.events import (
     SupervisionResumed,
     SupervisionSuspended,
 )
-from workers.engine.facts import ROSH_RANK, CaseFacts, Occurrence
+from workers.engine.facts import NEW_CONCERN_INTELLIGENCE, ROSH_RANK, CaseFacts, Occurrence
 from workers.engine.policy import Policy, Span
 from workers.engine.rule import Finding, Rule
 from workers.engine.rules import assessment
 from workers.engine.window import in_window
 from workers.engine.rules.patterns import (
     Stamped,
+    latest_of,
     chain,
     deadline,
     first_after,
@@ -35,11 +36,6 @@ from workers.engine.rules.patterns import (
 )
 
 NEW_CONCERN_CODES = frozenset({"ADVP", "RCPR", "RCCO", "RCHD"})
-NEW_CONCERN_INTELLIGENCE = frozenset({
-    IntelligenceKind.NEW_RELATIONSHIP,
-    IntelligenceKind.CHILD_CONTACT_CHANGE,
-    IntelligenceKind.DOMESTIC_INCIDENT,
-})
 CONCERN_PHRASE = {
     "ADVP": "a domestic-abuse registration",
     "RCPR": "a child-protection registration",
@@ -51,10 +47,6 @@ CONCERN_PHRASE = {
 }
 
 
-def _attended(facts: CaseFacts) -> list[Occurrence[ContactRecorded]]:
-    return [c for c in facts.contacts if c.event.detail.outcome == ContactOutcome.ATTENDED]
-
-
 def _is_high(rosh: Rosh | None) -> bool:
     return rosh is not None and ROSH_RANK[rosh] >= 2
 
@@ -62,7 +54,7 @@ def _is_high(rosh: Rosh | None) -> bool:
 def _find_home_visits(facts: CaseFacts, policy: Policy) -> Iterable[Finding]:
     allocation = facts.allocation
     assert allocation is not None
-    visits = [c for c in _attended(facts) if c.event.detail.type == ContactType.HOME_VISIT]
+    visits = facts.home_visits
     anchors: list[tuple[datetime, str, Span, str]] = []
     at_allocation = facts.risk_at(allocation.at)
     if _is_high(at_allocation.rosh):
@@ -102,7 +94,8 @@ I_KS_01 = Rule(
     id="I-KS-01",
     name="Home visit overdue",
     severity=Severity.HIGH,
-    reads=frozenset({"contact.recorded", "intelligence.received"}),
+    reads=frozenset({"contact.home_visit", "intelligence.new_concern", "risk"}),
+    satisfied_by=frozenset({"contact.home_visit"}),
     find=_find_home_visits,
     summary="Case {crn}: no home visit had taken place by {due} after {trigger}.",
     action="Arrange a home visit to see who lives at the address and check on the safety "
@@ -113,23 +106,30 @@ I_KS_01 = Rule(
 def _find_contact_gaps(facts: CaseFacts, policy: Policy) -> Iterable[Finding]:
     allocation = facts.allocation
     assert allocation is not None
-    attended = _attended(facts)
-    resumed = [s for s in facts.suspensions if isinstance(s.event, SupervisionResumed)]
-    anchors = sorted(
-        [(allocation.at, allocation.event_id)]
-        + [(o.at, o.event_id) for o in (*attended, *resumed) if o.at >= allocation.at]
-    )
+    attended = facts.attended
+    anchors: Stamped
+    if facts.resumptions or (attended and attended[0].at < allocation.at):
+        anchors = sorted([allocation] + [o for o in (*attended, *facts.resumptions)
+                                         if o.at >= allocation.at])
+    else:
+        anchors = [allocation, *attended]
     high = policy.span("I-KS-02", "high_rosh_days")
     other = policy.span("I-KS-02", "other_days")
+    limits = facts.memo.setdefault("I-KS-02", {})  # cleared when a plan or the risk changes
 
     def limit(moment: datetime) -> Span | None:
+        if moment in limits:
+            return limits[moment]  # type: ignore[no-any-return]
         risk = facts.risk_at(moment)
-        if not risk.elevated:
-            return None
-        plan = latest_at_or_before(facts.plans, moment)
-        if plan is not None and plan.event.detail.contactFrequencyDays is not None:
-            return Span(plan.event.detail.contactFrequencyDays, "days")
-        return high if _is_high(risk.rosh) else other
+        span: Span | None = None
+        if risk.elevated:
+            plan = latest_at_or_before(facts.plans, moment)
+            if plan is not None and plan.event.detail.contactFrequencyDays is not None:
+                span = Span(plan.event.detail.contactFrequencyDays, "days")
+            else:
+                span = high if _is_high(risk.rosh) else other
+        limits[moment] = span
+        return span
 
     return chain(anchors, limit, attended, suspended=facts.suspended_at)
 
@@ -138,7 +138,9 @@ I_KS_02 = Rule(
     id="I-KS-02",
     name="Contact gap on elevated-risk case",
     severity=Severity.MEDIUM,
-    reads=frozenset({"contact.recorded", "plan.completed", "supervision.suspended",
+    looks_back=frozenset({"plan.completed", "risk"}),
+    latest_anchor=lambda facts: latest_of(facts.attended, facts.resumptions, facts.allocations[:1]),
+    reads=frozenset({"contact.attended", "plan.completed", "risk", "supervision.suspended",
                      "supervision.resumed"}),
     find=_find_contact_gaps,
     summary="Case {crn}: the person has not been seen since the last contact; contact was due "
@@ -230,7 +232,9 @@ I_KS_04 = Rule(
     id="I-KS-04",
     name="High-risk case suspended under Probation Reset",
     severity=Severity.CRITICAL,
-    reads=frozenset({"supervision.suspended", "supervision.resumed"}),
+    reads=frozenset({"supervision.suspended", "supervision.resumed", "risk"}),
+    looks_back=frozenset({"risk"}),
+    latest_anchor=lambda facts: latest_of(facts.suspensions),
     find=_find_suspended_high_risk,
     summary="Case {crn}: supervision was suspended although the case involves {reasons}.",
     action="Resume supervision now; Probation Reset does not apply to this level of risk.",
@@ -241,6 +245,11 @@ I_KS_03 = Rule(
     name="Management oversight not evidenced",
     severity=Severity.HIGH,
     reads=frozenset({"oversight.recorded"}) | assessment.A_KS_07.reads | I_KS_04.reads,
+    satisfied_by=frozenset({"oversight.recorded"}),
+    # Responses matter here only through curfew breaches, read as of each curfew.
+    looks_back=frozenset({"enquiry.usable"}),
+    latest_anchor=lambda facts: latest_of(
+        [r for r in facts.requirements if r.event.detail.type == RequirementType.CURFEW]),
     find=_find_oversight,
     summary="Case {crn}: no management oversight was recorded by {due} after {trigger}.",
     action="The manager should review the case with the practitioner and record the "
@@ -263,7 +272,7 @@ def _find_no_first_contact(facts: CaseFacts, policy: Policy) -> Iterable[Finding
     assert allocation is not None
     found = deadline(
         allocation.event_id, allocation.at, policy.span("I-EN-01", "working_days"),
-        _attended(facts), after=None, evidence=(allocation.event_id,),
+        facts.attended, after=None, evidence=(allocation.event_id,),
     )
     return [found] if found else []
 
@@ -272,7 +281,8 @@ I_EN_01 = Rule(
     id="I-EN-01",
     name="First contact overdue",
     severity=Severity.MEDIUM,
-    reads=frozenset({"case.allocated", "contact.recorded"}),
+    reads=frozenset({"case.allocated", "contact.attended"}),
+    satisfied_by=frozenset({"contact.attended"}),
     find=_find_no_first_contact,
     summary="Case {crn}: the person had not been seen by {due} after allocation.",
     action="Arrange the induction appointment now and follow up the missed start.",
@@ -294,7 +304,8 @@ I_EN_02 = Rule(
     id="I-EN-02",
     name="Missed appointment not followed up",
     severity=Severity.MEDIUM,
-    reads=frozenset({"contact.recorded"}),
+    reads=frozenset({"contact.recorded", "contact.failed"}),
+    satisfied_by=frozenset({"contact.recorded"}),
     find=_find_unfollowed_absence,
     summary="Case {crn}: a missed appointment had not been followed up by {due}.",
     action="Contact the person about the missed appointment and decide on enforcement.",
@@ -323,6 +334,7 @@ I_DS_01 = Rule(
     name="Requirement not started",
     severity=Severity.MEDIUM,
     reads=frozenset({"requirement.added", "requirement.started"}),
+    satisfied_by=frozenset({"requirement.started"}),
     find=_find_unstarted_requirements,
     summary="Case {crn}: the {requirement} requirement had not started by {due}.",
     action="Find out what is blocking the start and agree a start date with the provider.",
@@ -348,6 +360,7 @@ I_DS_02 = Rule(
     name="Referral not started",
     severity=Severity.MEDIUM,
     reads=frozenset({"referral.made", "referral.started"}),
+    satisfied_by=frozenset({"referral.started"}),
     find=_find_unstarted_referrals,
     summary="Case {crn}: the {service} referral had not started by {due}.",
     action="Chase the service and help the person to take up the referral.",
@@ -362,6 +375,7 @@ SERVICE_FOR_NEED = {
     Need.EMOTIONAL_WELLBEING: Service.PERSONAL_WELLBEING,
     Need.MENTAL_HEALTH: Service.MENTAL_HEALTH,
 }
+# Every type here must be in facts.TREATMENT_REQUIREMENTS, which routes their events to I-DS-03.
 REQUIREMENTS_FOR_SERVICE = {
     Service.DEPENDENCY_RECOVERY: frozenset({RequirementType.DRUG_REHABILITATION,
                                             RequirementType.ALCOHOL_TREATMENT}),
@@ -397,7 +411,8 @@ I_DS_03 = Rule(
     id="I-DS-03",
     name="Assessed need without referral",
     severity=Severity.LOW,
-    reads=frozenset({"assessment.completed", "referral.made", "requirement.added"}),
+    reads=frozenset({"assessment.completed", "referral.made", "requirement.treatment"}),
+    satisfied_by=frozenset({"referral.made", "requirement.treatment"}),
     find=_find_unmet_needs,
     summary="Case {crn}: an assessed need has had no {service} referral by {due}.",
     action="Refer the person to a service that meets the need, or record why not.",

@@ -11,7 +11,7 @@ from workers.engine.facts import CaseFacts, Occurrence
 from workers.engine.policy import Policy
 from workers.engine.rule import Finding, Rule
 from workers.engine.rules import assessment, planning
-from workers.engine.rules.patterns import Check, Hit, flawed_artefacts
+from workers.engine.rules.patterns import Check, Hit, latest_of, flawed_artefacts
 
 E = TypeVar("E")
 
@@ -19,6 +19,9 @@ E = TypeVar("E")
 def _countersigned_flaws(
     facts: CaseFacts, artefacts: Sequence[Occurrence[E]], checks: Sequence[Check[E]], kind: str,
 ) -> list[Finding]:
+    if not any(getattr(a.event, "detail").countersignedBy for a in artefacts):  # noqa: B009
+        return []
+
     def flawed(f: CaseFacts, artefact: Occurrence[E]) -> bool:
         return any(check(f, artefact) is not None for check in checks)
 
@@ -44,7 +47,10 @@ O_KS_01 = Rule(
     id="O-KS-01",
     name="Countersigned work falls short",
     severity=Severity.MEDIUM,
-    reads=assessment.A_KS_05.reads | planning.P_KS_02.reads,
+    reads=frozenset({"assessment.completed", "plan.completed", "enquiry.agency_known",
+                     "enquiry.usable", "risk"}),
+    looks_back=frozenset({"enquiry.usable", "risk"}),
+    latest_anchor=lambda facts: latest_of(facts.assessments, facts.plans),
     find=_find,
     summary="Case {crn}: a manager countersigned a {artefact} that does not keep people safe.",
     action="The senior manager should raise the quality of countersigning with the manager "

@@ -6,7 +6,7 @@ strictly after t, and with (t,) the first entry at or after t.
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from workers.engine.calendar import breach_time, due_date
@@ -45,6 +45,12 @@ def deadline(
         evidence=evidence + ((satisfied[1],) if satisfied else ()),
         details=details,
     )
+
+
+def latest_of(*stamped: Stamped) -> datetime | None:
+    """The latest time across time-ordered lists (a rule's latest anchor)."""
+    ends = [entries[-1][0] for entries in stamped if entries]
+    return max(ends) if ends else None
 
 
 def first_after(stamped: Stamped, moment: datetime) -> tuple[datetime, str, Any] | None:
@@ -116,7 +122,7 @@ def _first_clean_later(
 
 
 def chain(
-    anchors: Sequence[tuple[datetime, str]],
+    anchors: Sequence[tuple[Any, ...]],
     limit: Callable[[datetime], Span | None],
     satisfiers: Stamped,
     *,
@@ -128,13 +134,19 @@ def chain(
     An anchor whose clock runs out before the next anchor breaches, unless supervision is
     suspended at the breach time; the breach is resolved by the first satisfier after the anchor.
     """
-    for position, (anchor_at, anchor_id) in enumerate(anchors):
+    for position, anchor in enumerate(anchors):
+        anchor_at: datetime = anchor[0]
+        anchor_id: str = anchor[1]
         span = limit(anchor_at)
         if span is None:
             continue
+        following = anchors[position + 1] if position + 1 < len(anchors) else None
+        # Any deadline N (working) days on breaches after anchor + N days: a next anchor by then
+        # supersedes it without working out the calendar.
+        if following is not None and following[0] <= anchor_at + timedelta(days=span.amount):
+            continue
         due = due_date(anchor_at, span.amount, span.unit)
         breach_at = breach_time(due)
-        following = anchors[position + 1] if position + 1 < len(anchors) else None
         if following is not None and following[0] < breach_at:
             continue
         if suspended(breach_at):

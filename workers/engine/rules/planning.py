@@ -7,7 +7,13 @@ from schemas.events import AssessmentCompleted, PlanCompleted
 from workers.engine.facts import CaseFacts, Occurrence
 from workers.engine.policy import Policy
 from workers.engine.rule import Finding, Rule
-from workers.engine.rules.patterns import Hit, deadline, flawed_artefacts, latest_before
+from workers.engine.rules.patterns import (
+    Hit,
+    latest_of,
+    deadline,
+    flawed_artefacts,
+    latest_before,
+)
 
 PEOPLE_AT_RISK = frozenset({RiskTo.CHILDREN, RiskTo.PARTNER, RiskTo.KNOWN_ADULT})
 
@@ -49,7 +55,9 @@ P_KS_01 = Rule(
     id="P-KS-01",
     name="No contingency plan",
     severity=Severity.HIGH,
-    reads=frozenset({"plan.completed"}),
+    reads=frozenset({"plan.completed", "risk"}),
+    looks_back=frozenset({"risk"}),
+    latest_anchor=lambda facts: latest_of(facts.plans),
     find=lambda facts, policy: flawed_artefacts(facts, facts.plans, check_contingency),
     summary="Case {crn}: the sentence plan for an elevated-risk case has no contingency plan.",
     action="Add contingency arrangements: the warning signs and what will be done if risk "
@@ -60,7 +68,9 @@ P_KS_02 = Rule(
     id="P-KS-02",
     name="No victim safety planning",
     severity=Severity.HIGH,
-    reads=frozenset({"plan.completed", "assessment.completed"}),
+    reads=frozenset({"plan.completed", "assessment.completed", "risk"}),
+    looks_back=frozenset({"assessment.completed", "risk"}),
+    latest_anchor=lambda facts: latest_of(facts.plans),
     find=lambda facts, policy: flawed_artefacts(facts, facts.plans, check_victim_safety),
     summary="Case {crn}: the plan lacks {missing} although partners, children or known adults "
     "may be at risk.",
@@ -84,6 +94,7 @@ P_EN_01 = Rule(
     name="Sentence plan overdue",
     severity=Severity.MEDIUM,
     reads=frozenset({"case.allocated", "plan.completed"}),
+    satisfied_by=frozenset({"plan.completed"}),
     find=_find_no_plan,
     summary="Case {crn}: no sentence plan had been completed by {due}.",
     action="Complete the sentence plan with the person on probation.",
@@ -122,6 +133,8 @@ P_DS_01 = Rule(
     name="Assessed needs missing from plan",
     severity=Severity.LOW,
     reads=frozenset({"plan.completed", "assessment.completed"}),
+    looks_back=frozenset({"assessment.completed"}),
+    latest_anchor=lambda facts: latest_of(facts.plans),
     find=lambda facts, policy: flawed_artefacts(facts, facts.plans, _check_needs_planned),
     summary="Case {crn}: the plan has no desistance objective for assessed needs: {needs}.",
     action="Add a desistance objective for each assessed need, or record why it is not a "

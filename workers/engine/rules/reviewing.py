@@ -13,7 +13,14 @@ from schemas.events import ReviewCompleted, SupervisionResumed
 from workers.engine.facts import ROSH_RANK, CaseFacts, Occurrence
 from workers.engine.policy import Policy, Span
 from workers.engine.rule import Finding, Rule
-from workers.engine.rules.patterns import Hit, chain, deadline, flawed_artefacts, latest_before
+from workers.engine.rules.patterns import (
+    Hit,
+    latest_of,
+    chain,
+    deadline,
+    flawed_artefacts,
+    latest_before,
+)
 
 ENQUIRY_NEEDED = {
     IntelligenceKind.NEW_RELATIONSHIP: EnquiryAgency.POLICE_DOMESTIC_ABUSE,
@@ -56,6 +63,7 @@ R_KS_01 = Rule(
     name="Risk not reviewed after new information",
     severity=Severity.HIGH,
     reads=frozenset({"intelligence.received", "review.completed", "assessment.completed"}),
+    satisfied_by=frozenset({"review.completed", "assessment.completed"}),
     find=_find_unreviewed_intelligence,
     summary="Case {crn}: risk of harm had not been reviewed by {due} after {kind} information "
     "was received.",
@@ -82,7 +90,8 @@ R_KS_02 = Rule(
     id="R-KS-02",
     name="No safeguarding enquiry after change",
     severity=Severity.HIGH,
-    reads=frozenset({"intelligence.received", "enquiry.requested"}),
+    reads=frozenset({"intelligence.new_concern", "enquiry.requested"}),
+    satisfied_by=frozenset({"enquiry.requested"}),
     find=_find_unchecked_intelligence,
     summary="Case {crn}: no {agency} enquiry had been made by {due} after {kind} information "
     "was received.",
@@ -101,7 +110,9 @@ R_KS_03 = Rule(
     id="R-KS-03",
     name="Review without agency input",
     severity=Severity.MEDIUM,
-    reads=frozenset({"review.completed"}),
+    reads=frozenset({"review.completed", "risk"}),
+    looks_back=frozenset({"risk"}),
+    latest_anchor=lambda facts: latest_of(facts.reviews),
     find=lambda facts, policy: flawed_artefacts(facts, facts.reviews, _check_agency_input),
     summary="Case {crn}: a review of a domestic-abuse, child-safeguarding or MAPPA case had no "
     "input from other agencies.",
@@ -150,7 +161,7 @@ R_EN_01 = Rule(
     id="R-EN-01",
     name="Review overdue",
     severity=Severity.MEDIUM,
-    reads=frozenset({"review.completed", "assessment.completed", "supervision.suspended",
+    reads=frozenset({"review.completed", "assessment.completed", "risk", "supervision.suspended",
                      "supervision.resumed"}),
     find=_find_review_overdue,
     summary="Case {crn}: progress had not been reviewed by {due}.",
@@ -193,6 +204,8 @@ R_DS_01 = Rule(
     name="Plan not updated after change",
     severity=Severity.MEDIUM,
     reads=frozenset({"review.completed", "intelligence.received"}),
+    looks_back=frozenset({"intelligence.received"}),
+    latest_anchor=lambda facts: latest_of(facts.reviews),
     find=lambda facts, policy: flawed_artefacts(facts, facts.reviews, _check_plan_updated),
     summary="Case {crn}: a review after {changes} did not update the plan.",
     action="Update the sentence plan to respond to the change in the person's circumstances.",

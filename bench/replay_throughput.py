@@ -1,0 +1,74 @@
+"""Replay throughput against a parse-and-validate baseline measured in the same run.
+
+    ./run bench [--cases N] [--days D] [--repeat R]
+
+Generates the simulated cohort, then times, over the same bytes: (1) the baseline, parsing and
+validating every line with the event schema; (2) replay, parsing, validating and applying every
+event through the engine and advancing the clock. Reports events/s for both and their ratio, the
+best of R repeats each, and the ratio again at double the cohort, which stays flat if replay grows
+linearly with events. These machines are noisy: read ratios, not absolute numbers.
+"""
+
+import argparse
+import io
+import time
+from collections.abc import Callable
+from datetime import date
+
+from schemas.parse import parse_event
+from workers.engine.caseload import Caseload
+from workers.runtime import tune_gc
+from workers.simulate import Simulation, write_jsonl
+
+
+def cohort(cases: int, days: int) -> list[bytes]:
+    buffer = io.StringIO()
+    write_jsonl(Simulation(cases=cases, seed=7, start=date(2025, 4, 1), days=days,
+                           quality=0.7).events(), buffer)
+    return [line.encode() for line in buffer.getvalue().splitlines()]
+
+
+def parse_only(lines: list[bytes]) -> None:
+    for line in lines:
+        parse_event(line)
+
+
+def replay(lines: list[bytes]) -> None:
+    caseload = Caseload()
+    for line in lines:
+        caseload.apply(parse_event(line))
+
+
+def best_of(repeat: int, work: Callable[[list[bytes]], None], lines: list[bytes]) -> float:
+    timings = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        work(lines)
+        timings.append(time.perf_counter() - started)
+    return min(timings)
+
+
+def measure(cases: int, days: int, repeat: int) -> tuple[int, float, float]:
+    lines = cohort(cases, days)
+    baseline = best_of(repeat, parse_only, lines)
+    full = best_of(repeat, replay, lines)
+    return len(lines), baseline, full
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cases", type=int, default=2500)
+    parser.add_argument("--days", type=int, default=182)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    tune_gc()  # as the replay command does, for both measurements
+    print(f"{'cohort':>14} {'events':>8} {'parse ev/s':>12} {'replay ev/s':>12} {'ratio':>6}")
+    for cases in (args.cases, 2 * args.cases):
+        events, baseline, full = measure(cases, args.days, args.repeat)
+        print(f"{cases:>8} cases {events:>8} {events / baseline:>12,.0f} "
+              f"{events / full:>12,.0f} {full / baseline:>6.2f}")
+
+
+if __name__ == "__main__":
+    main()
