@@ -1,20 +1,19 @@
 """Turn one wire message into a validated event, or a rejection with a reason a person can act on."""
 
 import json
-from dataclasses import dataclass
 
 from pydantic import ValidationError
 
 from schemas.events import CaseEvent, case_event_adapter
 
 
-@dataclass(frozen=True)
 class Rejection(Exception):
-    reason: str
-    event_id: str | None
+    """A message that is not a valid case event: the reason names the problem and its path."""
 
-    def __str__(self) -> str:
-        return self.reason
+    def __init__(self, reason: str, event_id: str | None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.event_id = event_id
 
 
 def parse_event(raw: bytes | str) -> CaseEvent:

@@ -77,10 +77,13 @@ class CaseState:
         """Fold in one event; None if it is a duplicate, else the alert changes it causes."""
         if event.eventId in self.event_ids:
             return None
+        # The clock reaches `now` before the event applies: what fell due on the way is published
+        # first, as the live worker would have published it before the event arrived.
+        published = self.advance(now)
         self.event_ids.add(event.eventId)
         self.facts.add(event)
         if self.facts.allocation is None:
-            return []  # held: evaluated once the allocation arrives
+            return published  # held: evaluated once the allocation arrives
         changed: list[Breach] = []
         gone: list[str] = []
         if event.eventType in EVERY_RULE_TYPES:
@@ -99,7 +102,7 @@ class CaseState:
             changed = [b for by_id in self.breaches.values() for b in by_id.values()]
         changes = self._publish(changed, gone, now)
         self._schedule(now)
-        return changes
+        return published + changes
 
     def advance(self, now: datetime) -> list[AlertView]:
         """Publish what the clock reaching `now` changes: breaches falling due, resolutions."""

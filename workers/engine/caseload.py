@@ -30,21 +30,22 @@ class Caseload:
         self._due: list[tuple[datetime, str]] = []
 
     def apply(self, event: CaseEvent) -> Applied:
-        """Apply one event; the clock moves to its time if that is later (the watermark)."""
-        moment = at_utc(event.occurredAt)
-        now = moment if self.now is None or moment > self.now else self.now
+        """Apply one event. The clock first moves to its time if that is later (the watermark),
+        firing what falls due on the way; a duplicate changes nothing, not even the clock."""
         case = self.cases.get(event.crn)
         if case is None:
             case = self.cases[event.crn] = CaseState(event.crn)
-        before = case.next_at
-        changes = case.apply(event, now, self.policy)
-        if changes is None:
+        if event.eventId in case.event_ids:
             return Applied(True, [])
+        moment = at_utc(event.occurredAt)
+        changes = self.advance(moment) if self.now is None or moment > self.now else []
+        assert self.now is not None
+        before = case.next_at
+        applied = case.apply(event, self.now, self.policy)
+        assert applied is not None
         if case.next_at is not None and case.next_at != before:
             heapq.heappush(self._due, (case.next_at, case.crn))
-        if self.now is None or now > self.now:
-            changes = changes + self.advance(now)
-        return Applied(False, changes)
+        return Applied(False, changes + applied)
 
     def advance(self, now: datetime) -> list[AlertView]:
         """Move the clock forward to `now` and publish what falls due on the way."""

@@ -14,6 +14,7 @@ from workers.engine.rules import assessment, planning
 from workers.engine.rules.patterns import Check, Hit, latest_of, flawed_artefacts
 
 E = TypeVar("E")
+ARTICLED = {"assessment": "an assessment", "plan": "a plan"}
 
 
 def _countersigned_flaws(
@@ -27,7 +28,7 @@ def _countersigned_flaws(
 
     def check(f: CaseFacts, artefact: Occurrence[E]) -> Hit | None:
         signed: str | None = getattr(artefact.event, "detail").countersignedBy  # noqa: B009
-        return ((), (("artefact", kind),)) if signed and flawed(f, artefact) else None
+        return ((), (("artefact", ARTICLED[kind]),)) if signed and flawed(f, artefact) else None
 
     clean: Callable[[CaseFacts, Occurrence[E]], bool] = lambda f, a: not flawed(f, a)  # noqa: E731
     return flawed_artefacts(facts, artefacts, check, clean=clean, anchor_prefix=f"{kind}:")
@@ -52,7 +53,7 @@ O_KS_01 = Rule(
     looks_back=frozenset({"enquiry.usable", "risk"}),
     latest_anchor=lambda facts: latest_of(facts.assessments, facts.plans),
     find=_find,
-    summary="Case {crn}: a manager countersigned a {artefact} that does not keep people safe.",
+    summary="Case {crn}: a manager countersigned {artefact} that does not keep people safe.",
     action="The senior manager should raise the quality of countersigning with the manager "
     "concerned.",
 )
