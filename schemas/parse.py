@@ -1,4 +1,4 @@
-"""Turn one wire message into a validated event, or a rejection with a reason a person can act on."""
+"""Turn one wire message into a validated event, or a rejection with a reason to act on."""
 
 import json
 

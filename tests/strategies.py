@@ -44,7 +44,7 @@ def detail_for(event_type: str) -> st.SearchStrategy[dict[str, Any]]:
                 "riskTo": st.lists(st.sampled_from(("CHILDREN", "PARTNER", "PUBLIC")),
                                    max_size=2, unique=True),
                 "whoAtRiskRecorded": flag, "natureOfRiskRecorded": flag,
-                "sourcesUsed": st.lists(st.sampled_from(AGENCIES + ("PREVIOUS_CONVICTIONS",)),
+                "sourcesUsed": st.lists(st.sampled_from((*AGENCIES, "PREVIOUS_CONVICTIONS")),
                                         max_size=3, unique=True),
                 "needs": st.lists(st.sampled_from(NEEDS), max_size=3, unique=True),
                 "strengthsIdentified": flag, "personInvolved": flag, "diversityConsidered": flag,
@@ -53,7 +53,7 @@ def detail_for(event_type: str) -> st.SearchStrategy[dict[str, Any]]:
         case "plan.completed":
             objective = st.fixed_dictionaries({
                 "area": st.sampled_from(("RISK_OF_HARM", "DESISTANCE", "ENGAGEMENT")),
-                "need": st.sampled_from((None,) + NEEDS),
+                "need": st.sampled_from((None, *NEEDS)),
             })
             return st.fixed_dictionaries({
                 "planId": ids, "kind": st.just("INITIAL"),
@@ -127,7 +127,7 @@ def case_history(draw: st.DrawFn, crn: str) -> list[dict[str, Any]]:
             "detail": {
                 "region": "north-east", "pdu": draw(st.sampled_from(("pdu-a", "pdu-b"))),
                 "team": "team-a", "practitioner": {"id": "PR1", "grade": "PO"},
-                "sentenceType": "LICENCE", "rosh": draw(st.sampled_from((None,) + ROSH)),
+                "sentenceType": "LICENCE", "rosh": draw(st.sampled_from((None, *ROSH))),
                 "registrations": draw(st.lists(st.sampled_from(CODES), max_size=2, unique=True)),
             },
         })

@@ -1,4 +1,4 @@
-"""The replay report (SPEC §7) built from a caseload at its clock: alerts, key questions, ratings."""
+"""The replay report (SPEC §7) from a caseload at its clock: alerts, key questions, ratings."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field

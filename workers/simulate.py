@@ -298,7 +298,8 @@ class CaseStory:
         for service in sorted({NEED_SERVICES[n] for n in needs if n in NEED_SERVICES}):
             if not self.ok(0.05):
                 continue
-            referred = self.working(assessed, 1, 15) if self.ok() else self.working(assessed, 20, 35)
+            referred = (self.working(assessed, 1, 15) if self.ok()
+                        else self.working(assessed, 20, 35))
             referral_id = self.new_id("RF")
             self.emit(referred, "referral.made", {"referralId": referral_id, "service": service})
             if self.ok(0.05):
@@ -327,9 +328,7 @@ class CaseStory:
         moment = self.working(allocated, 5, 9)
         closes = self.days(allocated, 90, 170) if rng.random() < 0.15 else None
         suspended = False
-        if rosh == "LOW" and rng.random() < 0.12:
-            suspend_at = self.days(allocated, 60, 120)
-        elif rosh == "VERY_HIGH" and not self.ok(0.25):
+        if (rosh == "LOW" and rng.random() < 0.12) or (rosh == "VERY_HIGH" and not self.ok(0.25)):
             suspend_at = self.days(allocated, 60, 120)
         else:
             suspend_at = None

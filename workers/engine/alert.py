@@ -100,7 +100,7 @@ def view(crn: str, breach: Breach, facts: CaseFacts, now: datetime) -> AlertView
         return None
     resolved = breach.resolved_at is not None and breach.resolved_at <= now
     # Who holds the case and its RoSH: when resolved, as they were then; while open, as now.
-    context_at = breach.resolved_at if resolved else now
+    context_at = breach.resolved_at if breach.resolved_at is not None and resolved else now
     assignment = facts.assignment_at(context_at)
     assert assignment is not None  # breaches exist only on allocated cases
     return AlertView(

@@ -8,7 +8,7 @@ events that change who holds the case or its risk, which re-run every rule.
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import lru_cache
+from functools import cache
 
 from schemas.codes import Resolution
 from schemas.events import CaseEvent
@@ -40,7 +40,7 @@ class Reach:
     otherwise: bool  # some topic it reads can anchor or breach: always re-run
 
 
-@lru_cache(maxsize=None)
+@cache
 def reach(event_topics: tuple[str, ...]) -> tuple[Reach, ...]:
     reached = []
     for rule in RULES:

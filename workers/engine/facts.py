@@ -100,6 +100,7 @@ class RiskState:
 
 
 NO_RISK = RiskState(None, frozenset())
+NEVER = datetime.min.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +144,7 @@ class CaseFacts:
     attended: list[Occurrence[ContactRecorded]] = field(default_factory=list)
     home_visits: list[Occurrence[ContactRecorded]] = field(default_factory=list)
     resumptions: list[Occurrence[SupervisionResumed]] = field(default_factory=list)
-    latest_added_at: datetime = datetime.min.replace(tzinfo=UTC)  # time of the last event added
+    latest_added_at: datetime = NEVER  # time of the last event added
     _risk: list[tuple[datetime, str, RiskState]] | None = None
     _risk_times: list[datetime] = field(default_factory=list)
     _usable: dict[EnquiryAgency, list[Occurrence[EnquiryResponded]]] | None = None
@@ -195,7 +196,8 @@ class CaseFacts:
             return self._first_assignment
         detail = allocation.event.detail
         region, pdu, team = detail.region, detail.pdu, detail.team
-        practitioner, manager = detail.practitioner.id, detail.manager.id if detail.manager else None
+        practitioner = detail.practitioner.id
+        manager = detail.manager.id if detail.manager else None
         for transfer in self.transfers:
             if moment is not None and transfer.at > moment:
                 break
@@ -230,10 +232,11 @@ class CaseFacts:
         changes: list[tuple[datetime, str, Rosh | None, tuple[str, ...], tuple[str, ...]]] = []
         for allocated in self.allocations:
             listed = tuple(allocated.event.detail.registrations)
-            rosh = allocated.event.detail.rosh or _highest_rosh_code(listed)
-            changes.append((allocated.at, allocated.event_id, rosh, listed, ()))
+            at_allocation = allocated.event.detail.rosh or _highest_rosh_code(listed)
+            changes.append((allocated.at, allocated.event_id, at_allocation, listed, ()))
         for assessment in self.assessments:
-            changes.append((assessment.at, assessment.event_id, assessment.event.detail.rosh, (), ()))
+            assessed = assessment.event.detail.rosh
+            changes.append((assessment.at, assessment.event_id, assessed, (), ()))
         for registration in self.registrations:
             code = registration.event.detail.code
             if isinstance(registration.event, RegistrationAdded):
@@ -260,7 +263,7 @@ class CaseFacts:
         return None
 
     def usable_responses(self, agency: EnquiryAgency) -> list[Occurrence[EnquiryResponded]]:
-        """Usable responses (not INSUFFICIENT_DETAIL) to enquiries made to `agency`, in time order."""
+        """Usable responses (not INSUFFICIENT_DETAIL) to enquiries to `agency`, in time order."""
         if self._usable is None:
             agencies = {r.event.detail.enquiryId: r.event.detail.agency for r in self.requests}
             self._usable = {agency: [] for agency in EnquiryAgency}

@@ -98,7 +98,8 @@ class Policy:
             raise PolicyError(f"policy: {path} is not valid TOML: {error}") from None
         unknown = set(document) - {"rules"}
         if unknown:
-            raise PolicyError(f"policy: unknown top-level keys {sorted(unknown)} (expected 'rules')")
+            raise PolicyError(
+                f"policy: unknown top-level keys {sorted(unknown)} (expected 'rules')")
         rules = document.get("rules", {})
         if not isinstance(rules, dict):
             raise PolicyError("policy: 'rules' must be a table")

@@ -1,12 +1,14 @@
 """Key questions, standard ratings and the case-supervision score: the inspection's method (§6)."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from schemas.codes import Question, Rating
 from workers.engine.calendar import breach_time, due_date, london_date
 from workers.engine.case import CaseState
+from workers.engine.facts import Occurrence
 from workers.engine.policy import Policy
 
 STANDARD_NAMES = {
@@ -134,5 +136,5 @@ def _band(ratio: float | None) -> tuple[Rating | None, int | None]:
     raise AssertionError("unreachable: the last band's floor is 0")
 
 
-def _any_by(occurrences: list[object], now: datetime) -> bool:
-    return bool(occurrences) and occurrences[0][0] <= now  # type: ignore[index]
+def _any_by(occurrences: Sequence[Occurrence[Any]], now: datetime) -> bool:
+    return bool(occurrences) and occurrences[0].at <= now

@@ -162,8 +162,8 @@ class TestOversight:
         late_checks = [enquiry(ALLOCATION, "POLICE_DOMESTIC_ABUSE", "q1"),
                        enquiry(ALLOCATION, "CHILDRENS_SERVICES", "q2"),
                        response(at("2025-07-02"), "q1"), response(at("2025-07-02"), "q2")]
-        caseload = run([allocated(ALLOCATION), curfew, allocated(at("2025-07-20"), crn="Y000001")]
-                       + late_checks)
+        caseload = run([allocated(ALLOCATION), curfew,
+                        allocated(at("2025-07-20"), crn="Y000001"), *late_checks])
         (critical,) = alerts(caseload, "A-KS-07")
         (follow_up,) = alerts(caseload, "I-KS-03")
         assert critical["resolution"] == follow_up["resolution"] == "WITHDRAWN"

@@ -14,7 +14,7 @@ from schemas.events import AssessmentCompleted, EnquiryResponded
 from workers.engine.facts import CaseFacts, Occurrence
 from workers.engine.policy import Policy
 from workers.engine.rule import Finding, Rule
-from workers.engine.rules.patterns import Hit, latest_of, deadline, flawed_artefacts
+from workers.engine.rules.patterns import Hit, deadline, flawed_artefacts, latest_of
 
 POLICE = EnquiryAgency.POLICE_DOMESTIC_ABUSE
 CHILDREN = EnquiryAgency.CHILDRENS_SERVICES

@@ -2,10 +2,10 @@
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from schemas.codes import (
     ContactOutcome,
-    ContactType,
     IntelligenceKind,
     Need,
     RequirementType,
@@ -14,7 +14,6 @@ from schemas.codes import (
     Severity,
 )
 from schemas.events import (
-    ContactRecorded,
     ReferralStarted,
     RegistrationAdded,
     RequirementStarted,
@@ -25,15 +24,15 @@ from workers.engine.facts import NEW_CONCERN_INTELLIGENCE, ROSH_RANK, CaseFacts,
 from workers.engine.policy import Policy, Span
 from workers.engine.rule import Finding, Rule
 from workers.engine.rules import assessment
-from workers.engine.window import in_window
 from workers.engine.rules.patterns import (
     Stamped,
-    latest_of,
     chain,
     deadline,
     first_after,
     latest_at_or_before,
+    latest_of,
 )
+from workers.engine.window import in_window
 
 NEW_CONCERN_CODES = frozenset({"ADVP", "RCPR", "RCCO", "RCHD"})
 CONCERN_PHRASE = {
@@ -109,8 +108,9 @@ def _find_contact_gaps(facts: CaseFacts, policy: Policy) -> Iterable[Finding]:
     attended = facts.attended
     anchors: Stamped
     if facts.resumptions or (attended and attended[0].at < allocation.at):
-        anchors = sorted([allocation] + [o for o in (*attended, *facts.resumptions)
-                                         if o.at >= allocation.at])
+        candidates: list[Occurrence[Any]] = [*attended, *facts.resumptions]
+        later = [o for o in candidates if o.at >= allocation.at]
+        anchors = sorted([allocation, *later])
     else:
         anchors = [allocation, *attended]
     high = policy.span("I-KS-02", "high_rosh_days")
@@ -175,9 +175,9 @@ def _find_oversight(facts: CaseFacts, policy: Policy) -> Iterable[Finding]:
             anchors.append((event_id, at, event_id, high_risk, "the case became high risk"))
         previous = risk
     critical = policy.span("I-KS-03", "critical_breach_working_days")
-    for rule_id, found in _critical_breaches(facts, policy):
-        anchors.append((f"critical:{rule_id}:{found.anchor}", found.opened_at, found.evidence[0],
-                        critical, f"a critical {rule_id} breach"))
+    for rule_id, breach in _critical_breaches(facts, policy):
+        anchors.append((f"critical:{rule_id}:{breach.anchor}", breach.opened_at,
+                        breach.evidence[0], critical, f"a critical {rule_id} breach"))
     for anchor, at, trigger_id, span, trigger in anchors:
         found = deadline(anchor, at, span, facts.oversight, after=at, evidence=(trigger_id,),
                          details=(("trigger", trigger),))

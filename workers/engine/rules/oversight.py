@@ -11,7 +11,7 @@ from workers.engine.facts import CaseFacts, Occurrence
 from workers.engine.policy import Policy
 from workers.engine.rule import Finding, Rule
 from workers.engine.rules import assessment, planning
-from workers.engine.rules.patterns import Check, Hit, latest_of, flawed_artefacts
+from workers.engine.rules.patterns import Check, Hit, flawed_artefacts, latest_of
 
 E = TypeVar("E")
 ARTICLED = {"assessment": "an assessment", "plan": "a plan"}

@@ -30,7 +30,7 @@ def deadline(
     evidence: tuple[str, ...],
     details: Details = (),
 ) -> Finding | None:
-    """A breach if no satisfier (strictly after `after`, when given) occurs before the breach time."""
+    """A breach if no satisfier (strictly after `after`, if given) occurs before the breach time."""
     due = due_date(anchor_at, span.amount, span.unit)
     breach_at = breach_time(due)
     first = bisect_right(satisfiers, (after, MAX_ID)) if after is not None else 0
@@ -98,7 +98,8 @@ def flawed_artefacts(
                 opened_at=artefact.at,
                 due=None,
                 satisfied_at=resolver.at if resolver else None,
-                evidence=(artefact.event_id, *evidence) + ((resolver.event_id,) if resolver else ()),
+                evidence=(artefact.event_id, *evidence)
+                + ((resolver.event_id,) if resolver else ()),
                 details=details,
             ))
         if is_clean(facts, artefact):

@@ -9,10 +9,10 @@ from workers.engine.policy import Policy
 from workers.engine.rule import Finding, Rule
 from workers.engine.rules.patterns import (
     Hit,
-    latest_of,
     deadline,
     flawed_artefacts,
     latest_before,
+    latest_of,
 )
 
 PEOPLE_AT_RISK = frozenset({RiskTo.CHILDREN, RiskTo.PARTNER, RiskTo.KNOWN_ADULT})

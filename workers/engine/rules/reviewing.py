@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from schemas.codes import (
     AssessmentKind,
@@ -15,11 +16,11 @@ from workers.engine.policy import Policy, Span
 from workers.engine.rule import Finding, Rule
 from workers.engine.rules.patterns import (
     Hit,
-    latest_of,
     chain,
     deadline,
     flawed_artefacts,
     latest_before,
+    latest_of,
 )
 
 ENQUIRY_NEEDED = {
@@ -39,12 +40,12 @@ DESISTANCE_CHANGES = frozenset({
 })
 
 
-def _risk_reviews(facts: CaseFacts) -> list[Occurrence[object]]:
+def _risk_reviews(facts: CaseFacts) -> list[Occurrence[Any]]:
     """Reviews of risk of harm: reviews that reviewed it, and REVIEW assessments."""
-    return sorted(
-        [r for r in facts.reviews if r.event.detail.riskOfHarmReviewed]
-        + [a for a in facts.assessments if a.event.detail.kind == AssessmentKind.REVIEW]
-    )
+    reviews: list[Occurrence[Any]] = [r for r in facts.reviews
+                                      if r.event.detail.riskOfHarmReviewed]
+    reviews += [a for a in facts.assessments if a.event.detail.kind == AssessmentKind.REVIEW]
+    return sorted(reviews)
 
 
 def _find_unreviewed_intelligence(facts: CaseFacts, policy: Policy) -> Iterable[Finding]:

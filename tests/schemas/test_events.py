@@ -1,0 +1,91 @@
+import json
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+
+from schemas.codes import ContactOutcome
+from schemas.events import ContactRecorded, case_event_adapter
+from schemas.generate import SCHEMAS, render
+from schemas.parse import Rejection, parse_event
+from tests.builders import allocated, at, contact, event
+from tests.strategies import caseload_history
+
+GOOD = contact(at("2025-07-01"))
+
+
+def reason_for(message: dict[str, Any] | str) -> str:
+    raw = message if isinstance(message, str) else json.dumps(message)
+    with pytest.raises(Rejection) as caught:
+        parse_event(raw)
+    return caught.value.reason
+
+
+def test_a_valid_event_parses_with_defaults() -> None:
+    parsed = parse_event(json.dumps(GOOD))
+    assert isinstance(parsed, ContactRecorded)
+    assert parsed.detail.outcome == ContactOutcome.ATTENDED
+    assert parsed.detail.structuredIntervention is False
+    assert parsed.occurredAt.utcoffset() is not None
+
+
+def test_unknown_fields_are_ignored() -> None:
+    message = {**GOOD, "producer": "ndelius", "detail": {**GOOD["detail"], "room": "2"}}
+    assert isinstance(parse_event(json.dumps(message)), ContactRecorded)
+
+
+def test_registration_codes_are_open() -> None:
+    parse_event(json.dumps(event("registration.added", at("2025-07-01"), code="NEWCODE")))
+
+
+@pytest.mark.parametrize(
+    ("message", "reason"),
+    [
+        ("{not json", "invalid JSON"),
+        ("[1, 2]", "invalid event: not a JSON object"),
+        ({**GOOD, "eventType": "contact.deleted"}, "unknown eventType 'contact.deleted'"),
+        ({k: v for k, v in GOOD.items() if k != "eventType"}, "missing field eventType"),
+        ({**GOOD, "version": 2}, "unsupported version 2"),
+        ({**GOOD, "occurredAt": "2025-07-01T10:00:00"}, "timestamp without offset at occurredAt"),
+        ({**GOOD, "occurredAt": "yesterday"}, "invalid field occurredAt"),
+        ({**GOOD, "crn": "x12345"}, "bad CRN 'x12345'"),
+        ({**GOOD, "detail": {**GOOD["detail"], "outcome": "LATE"}}, "invalid field detail.outcome"),
+        ({**GOOD, "detail": {"contactId": "c"}}, "missing field detail.type"),
+        ({**GOOD, "eventId": ""}, "invalid field eventId"),
+        ({**GOOD, "eventId": "e" * 129}, "invalid field eventId"),
+        ({**GOOD, "detail": {**GOOD["detail"], "structuredIntervention": "yes"}},
+         "invalid field detail.structuredIntervention"),
+        (allocated(at("2025-07-01"), practitioner={"id": "p", "grade": "CEO"}),
+         "invalid field detail.practitioner.grade"),
+    ],
+)
+def test_bad_input_is_rejected_with_a_reason_naming_the_problem(
+    message: dict[str, Any] | str, reason: str
+) -> None:
+    assert reason in reason_for(message)
+
+
+def test_the_rejection_keeps_the_event_id_when_there_is_one() -> None:
+    with pytest.raises(Rejection) as caught:
+        parse_event(json.dumps({**GOOD, "version": 3}))
+    assert caught.value.event_id == GOOD["eventId"]
+
+
+@settings(max_examples=100, deadline=None)
+@given(history=caseload_history())
+def test_events_round_trip_through_their_wire_form(history: list[dict[str, Any]]) -> None:
+    for message in history:
+        parsed = parse_event(json.dumps(message))
+        again = case_event_adapter.validate_json(
+            case_event_adapter.dump_json(parsed, exclude_none=True)
+        )
+        assert again == parsed
+
+
+@pytest.mark.parametrize("name", sorted(SCHEMAS))
+def test_checked_in_json_schemas_are_current(name: str) -> None:
+    from schemas.generate import OUTPUT
+
+    assert (OUTPUT / f"{name}.schema.json").read_text() == render(name), (
+        "stale: run python -m schemas.generate"
+    )
