@@ -99,9 +99,10 @@ class CaseStory:
 
     # -- helpers ---------------------------------------------------------------------------
 
-    def ok(self, boost: float = 0.0) -> bool:
-        """Practice done well: happens with the PDU's quality (nudged by `boost`)."""
-        return self.rng.random() < min(1.0, self.q + boost)
+    def ok(self, slip: float = 1.0) -> bool:
+        """Practice done well. `slip` weighs how often this piece slips when practice is poor:
+        it is done well with probability 1 - (1 - quality) * slip."""
+        return self.rng.random() < 1.0 - (1.0 - self.q) * slip
 
     def at(self, day: date) -> datetime:
         hour = self.rng.randint(9, 16)
@@ -175,22 +176,23 @@ class CaseStory:
             "registrations": registrations,
         })
         responses = self.enquiries(allocated, "ALLOCATION")
-        first_seen = self.working(allocated, 1, 4) if self.ok(0.1) else self.working(
+        first_seen = self.working(allocated, 1, 4) if self.ok(0.4) else self.working(
             allocated, 6, 12)
         self.emit(first_seen, "contact.recorded", {
             "contactId": self.new_id("CT"), "type": "INDUCTION", "outcome": "ATTENDED"})
         needs = rng.sample(NEEDS, rng.randint(1, 4))
-        assessed = self.working(allocated, 8, 19) if self.ok(0.05) else self.working(
+        assessed = self.working(allocated, 6, 15) if self.ok(0.5) else self.working(
             allocated, 21, 30)
         self.assessment(assessed, "INITIAL", rosh, da, child, needs, responses, grade,
                         team.manager)
-        planned = self.working(assessed, 1, 5) if self.ok() else self.working(assessed, 15, 25)
+        planned = self.working(assessed, 1, 5) if self.ok(0.4) else self.working(assessed, 15, 25)
         self.plan(planned, high, da or child or rosh != "LOW", da or child, needs, grade,
                   team.manager)
         self.requirements(allocated, responses, needs)
         self.referrals(assessed, needs)
         if high or "RCPR" in registrations or "MAPP" in registrations:
-            seen = self.working(allocated, 2, 8) if self.ok() else self.working(allocated, 12, 25)
+            seen = (self.working(allocated, 2, 8) if self.ok(1.2)
+                    else self.working(allocated, 12, 25))
             self.oversight(seen, team.manager)
         self.supervise(allocated, rosh, da or child or rosh != "LOW", team.manager)
         if rng.random() < 0.05:
@@ -208,7 +210,7 @@ class CaseStory:
         """Request each agency's information; returns when a usable response came back."""
         usable: dict[str, datetime] = {}
         for agency in agencies:
-            if self.ok(0.05):
+            if self.ok(0.4):
                 requested = self.working(moment, 0, 4)
             elif self.rng.random() < 0.6:
                 requested = self.working(moment, 6, 15)
@@ -217,13 +219,13 @@ class CaseStory:
             enquiry_id = self.new_id("EQ")
             self.emit(requested, "enquiry.requested",
                       {"enquiryId": enquiry_id, "agency": agency, "reason": reason})
-            answered = self.working(requested, 3, 9) if self.ok(0.1) else self.working(
+            answered = self.working(requested, 2, 7) if self.ok(0.3) else self.working(
                 requested, 11, 20)
-            thin = self.rng.random() < 0.15
+            thin = self.rng.random() < 0.1
             outcome = "INSUFFICIENT_DETAIL" if thin else self.rng.choice(
                 ("CONCERNS", "NO_CONCERNS"))
             self.emit(answered, "enquiry.responded", {"enquiryId": enquiry_id, "outcome": outcome})
-            if thin and self.ok():
+            if thin and self.ok(1.0):
                 again = self.working(answered, 1, 5)
                 follow_up = self.new_id("EQ")
                 self.emit(again, "enquiry.requested",
@@ -240,15 +242,15 @@ class CaseStory:
                    needs: list[str], responses: dict[str, datetime], grade: str,
                    manager: str) -> None:
         risk_to = ["PUBLIC"] + (["PARTNER"] if da else []) + (["CHILDREN"] if child else [])
-        sources = [agency for agency, at in responses.items() if at < moment and self.ok(0.1)]
-        if self.ok(0.1):
+        sources = [agency for agency, at in responses.items() if at < moment and self.ok(0.4)]
+        if self.ok(0.3):
             sources.append("PREVIOUS_CONVICTIONS")
         detail: dict[str, Any] = {
             "assessmentId": self.new_id("AS"), "kind": kind, "rosh": rosh,
-            "riskTo": risk_to if self.ok(0.1) else [],
-            "whoAtRiskRecorded": self.ok(), "natureOfRiskRecorded": self.ok(0.05),
-            "sourcesUsed": sources, "needs": needs, "strengthsIdentified": self.ok(),
-            "personInvolved": self.ok(0.1), "diversityConsidered": self.ok(),
+            "riskTo": risk_to if self.ok(0.3) else [],
+            "whoAtRiskRecorded": self.ok(0.5), "natureOfRiskRecorded": self.ok(0.4),
+            "sourcesUsed": sources, "needs": needs, "strengthsIdentified": self.ok(0.5),
+            "personInvolved": self.ok(0.4), "diversityConsidered": self.ok(0.5),
         }
         if grade != "PO":
             detail["countersignedBy"] = manager
@@ -257,13 +259,13 @@ class CaseStory:
     def plan(self, moment: datetime, high: bool, elevated: bool, victims: bool,
              needs: list[str], grade: str, manager: str) -> None:
         objectives: list[dict[str, str]] = [{"area": "ENGAGEMENT"}]
-        if (elevated or victims) and self.ok():
+        if (elevated or victims) and self.ok(1.0):
             objectives.append({"area": "RISK_OF_HARM"})
-        objectives += [{"area": "DESISTANCE", "need": n} for n in needs if self.ok(0.1)]
+        objectives += [{"area": "DESISTANCE", "need": n} for n in needs if self.ok(0.6)]
         detail: dict[str, Any] = {
             "planId": self.new_id("PL"), "kind": "INITIAL", "objectives": objectives,
-            "contingencyPlan": self.ok(), "victimSafetyPlanning": self.ok(),
-            "personInvolved": self.ok(0.1),
+            "contingencyPlan": self.ok(1.3), "victimSafetyPlanning": self.ok(1.0),
+            "personInvolved": self.ok(0.4),
         }
         if high:
             detail["contactFrequencyDays"] = 7
@@ -284,25 +286,25 @@ class CaseStory:
             requirement_id = self.new_id("RQ")
             self.emit(allocated, "requirement.added", {"requirementId": requirement_id,
                                                        "type": kind})
-            started = self.days(allocated, 3, 25) if self.ok(0.1) else self.days(allocated, 32, 60)
+            started = self.days(allocated, 3, 25) if self.ok(0.6) else self.days(allocated, 32, 60)
             self.emit(started, "requirement.started", {"requirementId": requirement_id})
         if rng.random() < 0.08:
             # A curfew after both checks is good practice; one at sentence often is not.
             both = len(responses) == 2
-            when = self.working(max(responses.values()), 1, 3) if both and self.ok() else (
+            when = self.working(max(responses.values()), 1, 3) if both and self.ok(1.0) else (
                 self.working(allocated, 0, 2))
             self.emit(when, "requirement.added", {"requirementId": self.new_id("RQ"),
                                                   "type": "CURFEW"})
 
     def referrals(self, assessed: datetime, needs: list[str]) -> None:
         for service in sorted({NEED_SERVICES[n] for n in needs if n in NEED_SERVICES}):
-            if not self.ok(0.05):
+            if not self.ok(0.6):
                 continue
-            referred = (self.working(assessed, 1, 15) if self.ok()
+            referred = (self.working(assessed, 1, 15) if self.ok(0.8)
                         else self.working(assessed, 20, 35))
             referral_id = self.new_id("RF")
             self.emit(referred, "referral.made", {"referralId": referral_id, "service": service})
-            if self.ok(0.05):
+            if self.ok(0.6):
                 self.emit(self.working(referred, 3, 15), "referral.started",
                           {"referralId": referral_id})
 
@@ -310,7 +312,7 @@ class CaseStory:
         self.emit(moment, "oversight.recorded", {
             "oversightId": self.new_id("OV"), "kind": self.rng.choice(
                 ("CASE_DISCUSSION", "SUPERVISION")), "managerId": manager,
-            "actionsRecorded": self.ok()})
+            "actionsRecorded": self.ok(1.0)})
 
     def supervise(self, allocated: datetime, rosh: str, elevated: bool, manager: str) -> None:
         """Contact, home visits, intelligence and reviews through to the end of the window."""
@@ -318,28 +320,28 @@ class CaseStory:
         high = rosh in ("HIGH", "VERY_HIGH")
         interval = 7 if high else 14 if rosh == "MEDIUM" else 21
         if high or rosh == "MEDIUM":
-            visit = self.days(allocated, 5, 12 if high else 35) if self.ok() else self.days(
+            visit = self.days(allocated, 5, 12 if high else 35) if self.ok(2.0) else self.days(
                 allocated, 20 if high else 45, 60)
             self.emit(visit, "contact.recorded", {"contactId": self.new_id("CT"),
                                                   "type": "HOME_VISIT", "outcome": "ATTENDED"})
         intelligence = sorted(self.days(allocated, 20, 170) for _ in range(
-            rng.choices((0, 1, 2, 3), (5, 3, 1, 1))[0]))
+            rng.choices((0, 1, 2, 3), (3, 3, 2, 1))[0]))
         reviews_due = self.days(allocated, 80 if high else 120, 110 if high else 170)
         moment = self.working(allocated, 5, 9)
         closes = self.days(allocated, 90, 170) if rng.random() < 0.15 else None
         suspended = False
-        if (rosh == "LOW" and rng.random() < 0.12) or (rosh == "VERY_HIGH" and not self.ok(0.25)):
+        if (rosh == "LOW" and rng.random() < 0.12) or (rosh == "VERY_HIGH" and not self.ok(0.15)):
             suspend_at = self.days(allocated, 60, 120)
         else:
             suspend_at = None
         while moment < self.sim.end and (closes is None or moment < closes):
             if suspend_at is not None and moment >= suspend_at and not suspended:
                 suspended = True
-                self.emit(suspend_at, "supervision.suspended", {"exitPlan": self.ok(0.1)})
+                self.emit(suspend_at, "supervision.suspended", {"exitPlan": self.ok(0.7)})
                 moment = self.days(suspend_at, 40, 80)
                 self.emit(moment, "supervision.resumed", {})
             gap = interval + rng.randint(-2, 2)
-            if not self.ok(0.15):
+            if not self.ok(0.4):
                 gap += rng.randint(interval, 3 * interval)  # slipped contact
             moment = self.days(moment, max(1, gap), max(1, gap))
             outcome = rng.choices(("ATTENDED", "FAILED_TO_ATTEND", "ACCEPTABLE_ABSENCE"),
@@ -351,7 +353,7 @@ class CaseStory:
                 "contactId": self.new_id("CT"), "type": kind, "outcome": outcome,
                 "structuredIntervention": rng.random() < 0.3}, delay_days=late)
             if outcome == "FAILED_TO_ATTEND":
-                moment = self.working(moment, 1, 2) if self.ok(0.1) else self.working(moment, 3, 6)
+                moment = self.working(moment, 1, 2) if self.ok(0.5) else self.working(moment, 3, 6)
                 self.emit(moment, "contact.recorded", {
                     "contactId": self.new_id("CT"), "type": "TELEPHONE", "outcome": "ATTENDED"})
             while intelligence and intelligence[0] <= moment:
@@ -378,21 +380,21 @@ class CaseStory:
         elif kind == "CHILD_CONTACT_CHANGE":
             self.enquiries(moment, "CHANGE_IN_CIRCUMSTANCES", ("CHILDRENS_SERVICES",))
         if elevated and kind in ("NEW_RELATIONSHIP", "DOMESTIC_INCIDENT",
-                                 "CHILD_CONTACT_CHANGE") and self.ok():
+                                 "CHILD_CONTACT_CHANGE") and self.ok(1.5):
             self.emit(self.working(moment, 2, 8), "contact.recorded", {
                 "contactId": self.new_id("CT"), "type": "HOME_VISIT", "outcome": "ATTENDED"})
-        if self.ok():
+        if self.ok(2.0):
             self.emit(self.working(moment, 2, 9), "review.completed", {
-                "reviewId": self.new_id("RV"), "personInvolved": self.ok(),
+                "reviewId": self.new_id("RV"), "personInvolved": self.ok(1.0),
                 "riskOfHarmReviewed": True,
-                "agencyInput": ["POLICE"] if self.ok() else [], "planUpdated": self.ok()})
+                "agencyInput": ["POLICE"] if self.ok(1.5) else [], "planUpdated": self.ok(2.2)})
 
     def review(self, moment: datetime) -> None:
         self.emit(moment, "review.completed", {
-            "reviewId": self.new_id("RV"), "personInvolved": self.ok(0.05),
-            "riskOfHarmReviewed": self.ok(), "agencyInput": (
-                ["POLICE", "CHILDRENS_SERVICES"] if self.ok() else []),
-            "planUpdated": self.ok()})
+            "reviewId": self.new_id("RV"), "personInvolved": self.ok(1.0),
+            "riskOfHarmReviewed": self.ok(1.0), "agencyInput": (
+                ["POLICE", "CHILDRENS_SERVICES"] if self.ok(1.5) else []),
+            "planUpdated": self.ok(2.2)})
 
 
 def write_jsonl(events: Iterable[dict[str, Any]], stream: IO[str]) -> int:
