@@ -17,7 +17,6 @@ from workers.engine.facts import CaseFacts, topics
 from workers.engine.policy import Policy
 from workers.engine.rule import Rule
 from workers.engine.rules import RULES
-from workers.engine.window import in_window
 
 # Allocation and closure move the window every breach must fall in: every rule re-runs.
 EVERY_RULE_TYPES = frozenset({"case.allocated", "case.closed"})
@@ -86,8 +85,14 @@ class CaseState:
             return published  # held: evaluated once the allocation arrives
         changed: list[Breach] = []
         gone: list[str] = []
+        evaluated = False
         if event.eventType in EVERY_RULE_TYPES:
-            for rule in RULES:
+            evaluated = True
+            # An allocation that is the case's first event can only anchor the rules it reaches;
+            # with events held before it, the window opens on them too and every rule re-runs.
+            first = len(self.event_ids) == 1
+            rules = [r.rule for r in reach(topics(event, self.facts))] if first else RULES
+            for rule in rules:
                 self._evaluate(rule, policy, now, changed, gone)
         else:
             moment = self.facts.latest_added_at
@@ -97,9 +102,14 @@ class CaseState:
                     route.as_satisfier and moment < self._settled_from.get(rule.id, FAR_PAST)
                 ) and not (route.as_past and _on_or_before(moment, rule.latest_anchor(self.facts))):
                     continue  # provably changes nothing for this rule
+                evaluated = True
                 self._evaluate(rule, policy, now, changed, gone)
         if event.eventType in CONTEXT_TYPES:
             changed = [b for by_id in self.breaches.values() for b in by_id.values()]
+        if not (changed or gone):
+            if evaluated:
+                self._schedule(now)
+            return published
         changes = self._publish(changed, gone, now)
         self._schedule(now)
         return published + changes
@@ -108,8 +118,11 @@ class CaseState:
         """Publish what the clock reaching `now` changes: breaches falling due, resolutions."""
         if self.next_at is None or self.next_at > now:
             return []
-        changes = self._publish([b for by_id in self.breaches.values() for b in by_id.values()],
-                                [], now)
+        since = self.next_at  # nothing changes with the clock before the scheduled instant
+        due = [b for by_id in self.breaches.values() for b in by_id.values()
+               if since <= b.opened_at <= now
+               or (b.resolved_at is not None and since <= b.resolved_at <= now)]
+        changes = self._publish(due, [], now)
         self._schedule(now)
         return changes
 
@@ -123,12 +136,17 @@ class CaseState:
         """Re-run one rule; collect breaches that are new or differ, and ids that disappeared."""
         facts = self.facts
         closed_at = facts.closed_at
+        allocation = facts.allocation
+        assert allocation is not None
+        opens_at = allocation.at
         before = self.breaches.get(rule.id, {})
         after: dict[str, Breach] = {}
         upcoming: datetime | None = None
         settled_from = FAR_PAST
         for finding in rule.find(facts, policy):
-            if not in_window(facts, finding.opened_at):
+            opened_at = finding.opened_at
+            # The window of SPEC §2/§4 (window.in_window), inlined: this loop is the hot path.
+            if opened_at < opens_at or (closed_at is not None and opened_at >= closed_at):
                 continue
             resolution = Resolution.SATISFIED if finding.satisfied_at else None
             resolved_at = finding.satisfied_at
@@ -150,9 +168,13 @@ class CaseState:
             satisfied_at = finding.satisfied_at or FAR_FUTURE
             if satisfied_at > settled_from:
                 settled_from = satisfied_at
-            for moment in (finding.opened_at, resolved_at):
-                if moment is not None and moment > now and (upcoming is None or moment < upcoming):
-                    upcoming = moment
+            if opened_at > now:
+                if upcoming is None or opened_at < upcoming:
+                    upcoming = opened_at
+            elif resolved_at is not None and resolved_at > now and (
+                upcoming is None or resolved_at < upcoming
+            ):
+                upcoming = resolved_at
         if len(after) != len(before) or any(key not in after for key in before):
             gone.extend(key for key in before if key not in after)
         self.breaches[rule.id] = after

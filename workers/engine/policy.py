@@ -16,6 +16,8 @@ are not positive whole numbers are rejected with a message naming them.
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
+from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
 
@@ -58,6 +60,11 @@ class PolicyError(ValueError):
 class Span:
     amount: int
     unit: Unit
+
+    @cached_property
+    def at_least(self) -> timedelta:
+        """No deadline of this span breaches sooner than this after its anchor."""
+        return timedelta(days=self.amount)
 
 
 class Policy:

@@ -6,7 +6,7 @@ strictly after t, and with (t,) the first entry at or after t.
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, TypeVar
 
 from workers.engine.calendar import breach_time, due_date
@@ -135,17 +135,18 @@ def chain(
     An anchor whose clock runs out before the next anchor breaches, unless supervision is
     suspended at the breach time; the breach is resolved by the first satisfier after the anchor.
     """
+    last = len(anchors) - 1
     for position, anchor in enumerate(anchors):
         anchor_at: datetime = anchor[0]
-        anchor_id: str = anchor[1]
         span = limit(anchor_at)
         if span is None:
             continue
-        following = anchors[position + 1] if position + 1 < len(anchors) else None
+        following = anchors[position + 1] if position < last else None
         # Any deadline N (working) days on breaches after anchor + N days: a next anchor by then
         # supersedes it without working out the calendar.
-        if following is not None and following[0] <= anchor_at + timedelta(days=span.amount):
+        if following is not None and following[0] <= anchor_at + span.at_least:
             continue
+        anchor_id: str = anchor[1]
         due = due_date(anchor_at, span.amount, span.unit)
         breach_at = breach_time(due)
         if following is not None and following[0] < breach_at:
