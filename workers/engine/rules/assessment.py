@@ -176,7 +176,7 @@ A_KS_06 = Rule(
     severity=Severity.HIGH,
     reads=frozenset({"assessment.completed"}),
     find=_find_risk_unanalysed,
-    summary="Case {crn}: the {rosh} risk-of-harm assessment does not record {missing}.",
+    summary="Case {crn}: the assessment (RoSH {rosh}) does not record {missing}.",
     action="Complete the risk-of-harm analysis: who is at risk, from what, and when.",
 )
 
