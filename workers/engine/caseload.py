@@ -62,6 +62,12 @@ class Caseload:
                 heapq.heappush(self._due, (case.next_at, crn))
         return changes
 
+    def adopt(self, case: CaseState) -> None:
+        """Take over a case restored from a snapshot, with its pending deadlines."""
+        self.cases[case.crn] = case
+        if case.next_at is not None:
+            heapq.heappush(self._due, (case.next_at, case.crn))
+
     def alerts(self) -> Iterator[AlertView]:
         for case in self.cases.values():
             yield from case.published.values()

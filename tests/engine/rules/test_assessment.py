@@ -57,6 +57,21 @@ class TestEnquiriesAtAllocation:
         assert alert["dueDate"] == "2025-09-01"
 
 
+    def test_deadline_straddling_the_end_of_british_summer_time(self) -> None:
+        # Mon 20 Oct + 5 working days = Mon 27 Oct, after the clocks go back on Sun 26 Oct:
+        # the breach is midnight GMT, 00:00Z, not 23:00Z as it would be in summer.
+        (alert,) = alerts(run([allocated(at("2025-10-20"))], at("2025-11-01")), "A-KS-01")
+        assert (alert["dueDate"], alert["openedAt"]) == ("2025-10-27", "2025-10-28T00:00:00Z")
+        late_evening = enquiry(at("2025-10-27", 23, 45), POLICE, "q1")
+        caseload = run([allocated(at("2025-10-20")), late_evening], at("2025-11-01"))
+        assert alerts(caseload, "A-KS-01") == []
+
+    def test_deadline_straddling_the_start_of_british_summer_time(self) -> None:
+        # Mon 24 Mar + 5 working days = Mon 31 Mar, in BST: the breach is 23:00Z on 31 March.
+        (alert,) = alerts(run([allocated(at("2025-03-24"))], at("2025-04-05")), "A-KS-01")
+        assert (alert["dueDate"], alert["openedAt"]) == ("2025-03-31", "2025-03-31T23:00:00Z")
+
+
 class TestEnquiryResponses:
     def test_no_response_in_ten_working_days_breaches(self) -> None:
         events = [allocated(ALLOCATION), enquiry(ALLOCATION, POLICE, "q1")]
