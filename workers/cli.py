@@ -8,6 +8,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from workers.engine.policy import Policy, PolicyError
+from workers.errors import CommandError
 from workers.progress import Progress
 from workers.replay import EmptyReplay, read_lines, replay
 from workers.report import Cohort
@@ -24,17 +25,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     _add_simulate(commands.add_parser(
         "simulate", help="write a realistic synthetic PDU event stream as JSON Lines",
     ))
+    from workers.stream import commands as stream_commands
+
+    stream_commands.register(commands)
     args = parser.parse_args(argv)
     try:
         return int(args.run(args))
-    except (PolicyError, EmptyReplay) as error:
+    except (PolicyError, EmptyReplay, CommandError) as error:
         print(f"casewatch: {error}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # `casewatch ... | head` is a normal way to look
         return 0
 
 
-def _timestamp(text: str) -> datetime:
+def timestamp(text: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
@@ -53,7 +57,7 @@ def _date(text: str) -> date:
 
 def _add_replay(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("path", help="JSON Lines file of case events, or - for standard input")
-    parser.add_argument("--as-of", type=_timestamp, help="advance the clock to this instant "
+    parser.add_argument("--as-of", type=timestamp, help="advance the clock to this instant "
                         "(RFC 3339 with offset; default: the latest occurredAt)")
     parser.add_argument("--cohort-from", type=_date, help="first allocation date in the cohort")
     parser.add_argument("--cohort-to", type=_date, help="last allocation date in the cohort")

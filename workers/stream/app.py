@@ -1,0 +1,154 @@
+"""The casewatch streaming worker: faust agents around the engine (SPEC §8).
+
+- `casewatch.case-events` (key = CRN) is consumed as raw bytes and validated inside the agent,
+  so bad input goes to `casewatch.dead-letter`, unchanged, with the reason in a header, and
+  never stops the worker.
+- Each case's state lives in a RocksDB-backed table (rocksdict) with a changelog topic, so a
+  restarted worker recovers from local state plus changelog.
+- Alerts go to `casewatch.alerts.<region>`, compacted, key = alertId.
+- Deadlines fire from `casewatch.ticks`, partitioned like the input: a tick on partition p
+  advances the clock of p's cases only, so each partition's deadlines are fired, and its table
+  written, by the worker that owns it, at a cost that grows with what falls due.
+- At least once, agent concurrency 1: a message's alerts are delivered (acknowledged) before
+  its case state is written, so a crash can repeat alerts but never lose one; consumers
+  de-duplicate by alertId + status.
+"""
+
+import asyncio
+import json
+import logging
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import faust
+from faust.types import TP
+
+from workers.engine.policy import Policy
+from workers.stream.settings import Settings
+from workers.stream.watch import Outcome, PartitionWatch
+
+log = logging.getLogger("casewatch.worker")
+REASON_HEADER = "casewatch-reason"
+
+
+def build_app(settings: Settings, policy: Policy) -> faust.App:
+    app = faust.App(
+        settings.app_id,
+        broker=f"kafka://{settings.bootstrap_servers}",
+        broker_credentials=None,
+        store="rocksdb://",
+        datadir=str(settings.state_dir),
+        web_port=settings.web_port,
+        web_host="127.0.0.1",
+        topic_partitions=settings.partitions,
+        topic_replication_factor=settings.replication,
+        processing_guarantee="at_least_once",
+        consumer_auto_offset_reset="earliest",
+        table_standby_replicas=0,
+        broker_commit_every=500,
+        broker_commit_interval=1.0,
+        # Every value is bytes we validate or produce ourselves: no faust codecs anywhere.
+        key_serializer="raw",
+        value_serializer="raw",
+    )
+    raw: dict[str, Any] = {"key_type": bytes, "value_type": bytes, "key_serializer": "raw",
+                           "value_serializer": "raw"}
+    events = app.topic(settings.events_topic, partitions=settings.partitions, **raw)
+    ticks = app.topic(settings.ticks_topic, partitions=settings.partitions,
+                      retention=timedelta(hours=6), **raw)
+    dead_letter = app.topic(settings.dead_letter_topic, partitions=1, **raw)
+    cases = app.Table("cases", partitions=settings.partitions, options={"driver": "rocksdict"},
+                      key_type=bytes, value_type=bytes)
+    watches: dict[int, PartitionWatch] = {}
+    alert_topics: dict[str, faust.TopicT] = {}
+
+    def watch(partition: int) -> PartitionWatch:
+        if partition not in watches:
+            # The table's local store for this partition is recovered before agents resume,
+            # so its rows are every case of the partition.
+            store = cases.data
+            rows = store._db_for_partition(partition).values()  # type: ignore[attr-defined]
+            watches[partition] = PartitionWatch(policy, rows)
+            log.info("partition %d: %d cases restored", partition, len(watches[partition]
+                                                                     .caseload.cases))
+        return watches[partition]
+
+    async def alerts_topic(region: str) -> faust.TopicT:
+        topic = alert_topics.get(region)
+        if topic is None:
+            topic = app.topic(settings.alerts_topic(region), partitions=settings.partitions,
+                              compacting=True, deleting=False, **raw)
+            await topic.maybe_declare()
+            alert_topics[region] = topic
+        return topic
+
+    async def settle(outcome: Outcome) -> None:
+        deliveries = []
+        for change in outcome.changes:
+            topic = await alerts_topic(change.assignment.region)
+            deliveries.append(await topic.send(
+                key=change.alert_id.encode(),
+                value=json.dumps(change.to_wire(), separators=(",", ":")).encode(),
+            ))
+        await asyncio.gather(*deliveries)  # acknowledged before the state that records them
+        for crn, state in outcome.states:
+            cases[crn.encode()] = state
+
+    @app.agent(events, concurrency=1)
+    async def process_events(stream: faust.StreamT[bytes]) -> AsyncIterator[None]:
+        async for event in stream.events():
+            message = event.message
+            wall_now = datetime.now(UTC) if settings.clock == "wall" else None
+            outcome = watch(message.partition).on_message(event.value, wall_now)
+            if outcome.rejection is not None:
+                reason = outcome.rejection.reason
+                log.warning("dead-lettered partition %d offset %d: %s", message.partition,
+                            message.offset, reason)
+                delivery = await dead_letter.send(
+                    key=event.key, value=event.value,
+                    headers=[(REASON_HEADER, reason.encode())],
+                )
+                await delivery
+            await settle(outcome)
+            yield None
+
+    @app.agent(ticks, concurrency=1)
+    async def process_ticks(stream: faust.StreamT[bytes]) -> AsyncIterator[None]:
+        async for event in stream.events():
+            try:
+                now = datetime.fromisoformat(json.loads(event.value)["now"])
+                if now.tzinfo is None:
+                    raise ValueError("tick without offset")
+            except (ValueError, KeyError, TypeError) as error:
+                log.warning("ignored a malformed tick: %s", error)
+                continue
+            await settle(watch(event.message.partition).on_tick(now.astimezone(UTC)))
+            yield None
+
+    if settings.clock == "wall":
+        @app.timer(interval=settings.tick_seconds)  # type: ignore[untyped-decorator]
+        async def wall_clock() -> None:
+            now = json.dumps({"now": datetime.now(UTC).isoformat()}).encode()
+            for tp in owned(app, settings.events_topic):
+                await ticks.send(value=now, partition=tp.partition)
+
+    @app.on_partitions_revoked.connect
+    async def forget(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
+        # Another worker owns these now; if they come back, state is re-read from the table.
+        revoked: set[TP] = args[0] if args else kwargs.get("revoked", set())
+        for tp in revoked:
+            if tp.topic == settings.events_topic:
+                watches.pop(tp.partition, None)
+
+    return app
+
+
+def owned(app: faust.App, topic: str) -> list[TP]:
+    return sorted(tp for tp in app.consumer.assignment() if tp.topic == topic)
+
+
+def run_worker(settings: Settings, policy: Policy, loglevel: str = "warning") -> None:
+    app = build_app(settings, policy)
+    worker = faust.Worker(app, loglevel=loglevel, quiet=True)
+    worker.execute_from_commandline()

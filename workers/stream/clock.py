@@ -1,0 +1,27 @@
+"""`casewatch clock advance T`: move every partition's clock to T (event-clock mode, backfills).
+
+A tick goes to each partition of the ticks topic, so each worker advances the partitions it
+owns. Clocks never go back: a tick earlier than a partition's clock changes nothing.
+"""
+
+import json
+from datetime import datetime
+
+from kafka import KafkaProducer
+
+from workers.stream.settings import Settings
+
+
+def advance(settings: Settings, now: datetime) -> int:
+    producer = KafkaProducer(bootstrap_servers=settings.bootstrap_servers,
+                             security_protocol=settings.security_protocol, acks="all",
+                             client_id="casewatch-clock")
+    try:
+        partitions = producer.partitions_for(settings.ticks_topic)
+        body = json.dumps({"now": now.isoformat()}).encode()
+        for partition in sorted(partitions):
+            producer.send(settings.ticks_topic, value=body, partition=partition)
+        producer.flush()
+        return len(partitions)
+    finally:
+        producer.close()

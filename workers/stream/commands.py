@@ -1,0 +1,195 @@
+"""The streaming subcommands: broker, topics, worker, publish, clock, alerts."""
+
+import argparse
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from workers.engine.policy import Policy
+from workers.errors import CommandError
+from workers.stream.settings import Settings
+
+
+def register(commands: Any) -> None:
+    broker = commands.add_parser("broker", help="a local single-node Kafka broker (KRaft)")
+    broker.add_argument("action", choices=("start", "stop", "status"))
+    broker.add_argument("--home", type=Path, help="broker state directory (default .kafka/broker)")
+    broker.add_argument("--port", type=int, default=9092)
+    broker.add_argument("--controller-port", type=int, default=9093)
+    broker.set_defaults(run=_broker)
+
+    topics = commands.add_parser("topics", help="create the casewatch topics")
+    topics.add_argument("action", choices=("create",))
+    _kafka_flags(topics)
+    topics.add_argument("--regions", default="",
+                        help="comma-separated region slugs whose alert topics to create now "
+                        "(the worker creates others when it first sees the region)")
+    topics.add_argument("--events-retention-days", type=int, default=400)
+    topics.set_defaults(run=_topics)
+
+    worker = commands.add_parser("worker", help="run the streaming worker (faust)")
+    _kafka_flags(worker)
+    worker.add_argument("--clock", choices=("wall", "event"))
+    worker.add_argument("--state-dir", type=Path)
+    worker.add_argument("--web-port", type=int)
+    worker.add_argument("--app-id")
+    worker.add_argument("--tick-seconds", type=float)
+    worker.add_argument("--policy", type=Path, help="TOML file overriding deadline defaults")
+    worker.add_argument("--loglevel", default="warning")
+    worker.set_defaults(run=_worker)
+
+    publish = commands.add_parser("publish", help="publish JSON Lines of case events")
+    publish.add_argument("path", help="JSON Lines file, or - for standard input")
+    _kafka_flags(publish)
+    publish.set_defaults(run=_publish)
+
+    clock = commands.add_parser("clock", help="advance the workers' clock (event-clock mode)")
+    clock.add_argument("action", choices=("advance",))
+    clock.add_argument("to", help="RFC 3339 instant with offset")
+    _kafka_flags(clock)
+    clock.set_defaults(run=_clock)
+
+    alerts = commands.add_parser("alerts", help="follow a region's alerts")
+    alerts.add_argument("action", choices=("follow",))
+    alerts.add_argument("--region", required=True)
+    alerts.add_argument("--from-beginning", action="store_true",
+                        help="start with every alert's current state")
+    alerts.add_argument("--group", help="consumer group, to resume where the team left off")
+    alerts.add_argument("--format", choices=("text", "json"), default="text")
+    alerts.add_argument("--idle-exit", type=float,
+                        help="stop after this many seconds without a message")
+    _kafka_flags(alerts)
+    alerts.set_defaults(run=_alerts)
+
+
+def _kafka_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--bootstrap", help="Kafka bootstrap servers "
+                        "(default $CASEWATCH_BOOTSTRAP_SERVERS or localhost:9092)")
+    parser.add_argument("--partitions", type=int,
+                        help="partitions of the input, ticks and alert topics (default 4)")
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    try:
+        settings = Settings.from_env()
+    except ValueError as error:
+        raise CommandError(str(error)) from None
+    overrides: dict[str, Any] = {}
+    for flag, field in (("bootstrap", "bootstrap_servers"), ("partitions", "partitions"),
+                        ("clock", "clock"), ("state_dir", "state_dir"), ("web_port", "web_port"),
+                        ("app_id", "app_id"), ("tick_seconds", "tick_seconds")):
+        value = getattr(args, flag, None)
+        if value is not None:
+            overrides[field] = value
+    return replace(settings, **overrides)
+
+
+def _broker(args: argparse.Namespace) -> int:
+    from workers.stream.broker import DEFAULT_HOME, Broker, BrokerError
+
+    broker = Broker(home=args.home or DEFAULT_HOME, port=args.port,
+                    controller_port=args.controller_port)
+    try:
+        if args.action == "start":
+            broker.start()
+            print(f"Kafka broker listening on {broker.bootstrap} (state in {broker.home})")
+        elif args.action == "stop":
+            broker.stop()
+            print("Kafka broker stopped")
+        else:
+            running = broker.running()
+            print(f"Kafka broker {'running on ' + broker.bootstrap if running else 'stopped'}")
+            return 0 if running else 1
+    except BrokerError as error:
+        raise CommandError(str(error)) from None
+    return 0
+
+
+def _topics(args: argparse.Namespace) -> int:
+    from kafka.errors import KafkaError
+
+    from workers.stream.admin import create_topics
+
+    settings = settings_from(args)
+    regions = [r.strip() for r in args.regions.split(",") if r.strip()]
+    try:
+        created = create_topics(settings, regions, args.events_retention_days)
+    except KafkaError as error:
+        raise CommandError(f"cannot create topics on {settings.bootstrap_servers}: "
+                           f"{error}") from None
+    print(f"created {len(created)} topic(s): {', '.join(created) or 'all existed already'}")
+    return 0
+
+
+def _worker(args: argparse.Namespace) -> int:
+    from workers.runtime import tune_gc
+    from workers.stream.app import run_worker
+
+    settings = settings_from(args)
+    policy = Policy.load(args.policy) if args.policy else Policy()
+    tune_gc()
+    run_worker(settings, policy, args.loglevel)
+    return 0
+
+
+def _publish(args: argparse.Namespace) -> int:
+    from kafka.errors import KafkaError
+
+    from workers.progress import Progress
+    from workers.stream.publish import publish
+
+    settings = settings_from(args)
+    try:
+        if args.path == "-":
+            sent = publish(settings, sys.stdin.buffer)
+        else:
+            path = Path(args.path)
+            try:
+                stream = path.open("rb")
+            except OSError as error:
+                raise CommandError(f"cannot read {path}: {error.strerror}") from None
+            with stream:
+                progress = Progress.for_input(path.stat().st_size, "publish")
+                sent = publish(settings, stream, progress)
+    except KafkaError as error:
+        raise CommandError(f"cannot publish to {settings.bootstrap_servers}: {error}") from None
+    print(f"published {sent} messages to {settings.events_topic}", file=sys.stderr)
+    return 0
+
+
+def _clock(args: argparse.Namespace) -> int:
+    from kafka.errors import KafkaError
+
+    from workers.cli import timestamp
+    from workers.stream.clock import advance
+
+    settings = settings_from(args)
+    try:
+        moment = timestamp(args.to)
+    except argparse.ArgumentTypeError as error:
+        raise CommandError(str(error)) from None
+    try:
+        count = advance(settings, moment)
+    except KafkaError as error:
+        raise CommandError(f"cannot reach {settings.bootstrap_servers}: {error}") from None
+    print(f"clock advanced to {moment.isoformat()} on {count} partitions", file=sys.stderr)
+    return 0
+
+
+def _alerts(args: argparse.Namespace) -> int:
+    from kafka.errors import KafkaError
+
+    from workers.stream.follow import follow, print_alerts
+
+    settings = settings_from(args)
+    try:
+        print_alerts(follow(settings, args.region, from_beginning=args.from_beginning,
+                            group=args.group, idle_exit=args.idle_exit),
+                     as_json=args.format == "json")
+    except KafkaError as error:
+        raise CommandError(f"cannot follow alerts on {settings.bootstrap_servers}: "
+                           f"{error}") from None
+    except KeyboardInterrupt:
+        pass
+    return 0
