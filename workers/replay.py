@@ -3,7 +3,7 @@
 import sys
 from collections.abc import Iterable, Iterator
 from datetime import datetime
-from typing import IO
+from typing import IO, Any
 
 from schemas.parse import Rejection, parse_event
 from workers.engine.caseload import Caseload
@@ -20,7 +20,7 @@ def replay(
     as_of: datetime | None,
     cohort: Cohort,
     progress: Progress | None = None,
-) -> dict[str, object]:
+) -> dict[str, Any]:
     caseload = Caseload(policy)
     tally = EventTally()
     for number, line in enumerate(lines, start=1):

@@ -23,14 +23,20 @@ FORMAT = 1
 
 
 def snapshot(case: CaseState, now: datetime) -> bytes:
-    events = [
-        json.loads(case_event_adapter.dump_json(occurrence.event, exclude_none=True))
-        for occurrence in _occurrences(case)
-    ]
-    published = [_view_to_json(view) for view in case.published.values()]
-    document = {"format": FORMAT, "crn": case.crn, "now": now.isoformat(), "events": events,
-                "published": published}
-    return zlib.compress(json.dumps(document, separators=(",", ":")).encode(), 6)
+    # Each event's JSON is made once per case and kept: a snapshot is taken after every change,
+    # and re-serialising the whole history each time would make it quadratic in practice.
+    wire = case.wire
+    events = []
+    for occurrence in _occurrences(case):
+        text = wire.get(occurrence.event_id)
+        if text is None:
+            text = wire[occurrence.event_id] = case_event_adapter.dump_json(
+                occurrence.event, exclude_none=True)
+        events.append(text)
+    head = json.dumps({"format": FORMAT, "crn": case.crn, "now": now.isoformat(),
+                       "published": [_view_to_json(v) for v in case.published.values()]},
+                      separators=(",", ":")).encode()
+    return zlib.compress(head[:-1] + b',"events":[' + b",".join(events) + b"]}", 1)
 
 
 def restore(data: bytes, policy: Policy) -> tuple[CaseState, datetime]:

@@ -9,12 +9,12 @@
 - Deadlines fire from `casewatch.ticks`, partitioned like the input: a tick on partition p
   advances the clock of p's cases only, so each partition's deadlines are fired, and its table
   written, by the worker that owns it, at a cost that grows with what falls due.
-- At least once, agent concurrency 1: a message's alerts are delivered (acknowledged) before
-  its case state is written, so a crash can repeat alerts but never lose one; consumers
-  de-duplicate by alertId + status.
+- At least once, agent concurrency 1: faust flushes the producer before committing a message's
+  offset, so its alerts and dead letters are delivered before it counts as done; and a worker
+  that loads a partition's cases re-announces their alerts' current states, so an alert whose
+  send a crash lost after its case state was written is sent again. Consumers de-duplicate.
 """
 
-import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -46,6 +46,8 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
         processing_guarantee="at_least_once",
         consumer_auto_offset_reset="earliest",
         table_standby_replicas=0,
+        broker_session_timeout=settings.session_timeout,
+        broker_heartbeat_interval=settings.session_timeout / 5,
         broker_commit_every=500,
         broker_commit_interval=1.0,
         # Every value is bytes we validate or produce ourselves: no faust codecs anywhere.
@@ -63,15 +65,20 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
     watches: dict[int, PartitionWatch] = {}
     alert_topics: dict[str, faust.TopicT] = {}
 
-    def watch(partition: int) -> PartitionWatch:
+    async def watch(partition: int) -> PartitionWatch:
         if partition not in watches:
             # The table's local store for this partition is recovered before agents resume,
-            # so its rows are every case of the partition.
-            store = cases.data
-            rows = store._db_for_partition(partition).values()  # type: ignore[attr-defined]
-            watches[partition] = PartitionWatch(policy, rows)
-            log.info("partition %d: %d cases restored", partition, len(watches[partition]
-                                                                     .caseload.cases))
+            # so its rows are every case of the partition. faust keeps its changelog offset in
+            # the same database; _visible_values skips it.
+            store: Any = cases.data
+            rows = store._visible_values(store._db_for_partition(partition))
+            loaded = watches[partition] = PartitionWatch(policy, rows)
+            # A crash can lose alerts still in the producer buffer after their case state was
+            # written: announcing every restored alert again closes that gap (at least once).
+            restored = list(loaded.caseload.alerts())
+            await settle(Outcome(changes=restored))
+            log.info("partition %d: %d cases restored, %d alert states re-announced",
+                     partition, len(loaded.caseload.cases), len(restored))
         return watches[partition]
 
     async def alerts_topic(region: str) -> faust.TopicT:
@@ -84,14 +91,14 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
         return topic
 
     async def settle(outcome: Outcome) -> None:
-        deliveries = []
+        # Not awaiting delivery here: faust flushes the producer before it commits the offset
+        # of the message that caused these sends, so they are delivered before it counts as done.
         for change in outcome.changes:
             topic = await alerts_topic(change.assignment.region)
-            deliveries.append(await topic.send(
+            await topic.send(
                 key=change.alert_id.encode(),
                 value=json.dumps(change.to_wire(), separators=(",", ":")).encode(),
-            ))
-        await asyncio.gather(*deliveries)  # acknowledged before the state that records them
+            )
         for crn, state in outcome.states:
             cases[crn.encode()] = state
 
@@ -100,16 +107,13 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
         async for event in stream.events():
             message = event.message
             wall_now = datetime.now(UTC) if settings.clock == "wall" else None
-            outcome = watch(message.partition).on_message(event.value, wall_now)
+            outcome = (await watch(message.partition)).on_message(event.value, wall_now)
             if outcome.rejection is not None:
                 reason = outcome.rejection.reason
                 log.warning("dead-lettered partition %d offset %d: %s", message.partition,
                             message.offset, reason)
-                delivery = await dead_letter.send(
-                    key=event.key, value=event.value,
-                    headers=[(REASON_HEADER, reason.encode())],
-                )
-                await delivery
+                await dead_letter.send(key=event.key, value=event.value,
+                                       headers=[(REASON_HEADER, reason.encode())])
             await settle(outcome)
             yield None
 
@@ -123,7 +127,7 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
             except (ValueError, KeyError, TypeError) as error:
                 log.warning("ignored a malformed tick: %s", error)
                 continue
-            await settle(watch(event.message.partition).on_tick(now.astimezone(UTC)))
+            await settle((await watch(event.message.partition)).on_tick(now.astimezone(UTC)))
             yield None
 
     if settings.clock == "wall":

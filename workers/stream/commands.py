@@ -61,6 +61,26 @@ def register(commands: Any) -> None:
                         help="stop after this many seconds without a message")
     _kafka_flags(alerts)
     alerts.set_defaults(run=_alerts)
+    register_demo(commands)
+
+
+def register_demo(commands: Any) -> None:
+    demo = commands.add_parser("demo", help="the streaming path end to end on a local broker")
+    demo.add_argument("path", type=Path, help="JSON Lines of case events to publish")
+    demo.add_argument("--workdir", type=Path, default=Path(".demo"))
+    demo.set_defaults(run=_demo)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from workers.stream.broker import BrokerError
+    from workers.stream.demo import run_demo
+
+    try:
+        return 0 if run_demo(args.path, args.workdir) else 1
+    except BrokerError as error:
+        print(f"casewatch: the streaming demo needs a local Kafka broker: {error}",
+              file=sys.stderr)
+        return 3  # ./run demo falls back to the replay demo
 
 
 def _kafka_flags(parser: argparse.ArgumentParser) -> None:

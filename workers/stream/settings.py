@@ -14,6 +14,7 @@
 | CASEWATCH_CLOCK                   | wall (or event)          |
 | CASEWATCH_TICK_SECONDS            | 30                       |
 | CASEWATCH_WEB_PORT                | 6066                     |
+| CASEWATCH_SESSION_TIMEOUT         | 15 (seconds)             |
 | CASEWATCH_SECURITY_PROTOCOL       | PLAINTEXT                |
 
 Security beyond PLAINTEXT (SASL/TLS) is a placeholder until the reliability work; secrets will
@@ -42,6 +43,9 @@ class Settings:
     clock: Clock = "wall"
     tick_seconds: float = 30.0
     web_port: int = 6066
+    # How long a silent worker keeps its partitions before others take over. Kafka's 45 s
+    # default leaves a crashed worker's cases unwatched for most of a minute.
+    session_timeout: float = 15.0
     security_protocol: str = "PLAINTEXT"
 
     def alerts_topic(self, region: str) -> str:
@@ -69,5 +73,6 @@ class Settings:
             clock=clock,  # type: ignore[arg-type]
             tick_seconds=float(env.get("CASEWATCH_TICK_SECONDS", base.tick_seconds)),
             web_port=int(env.get("CASEWATCH_WEB_PORT", base.web_port)),
+            session_timeout=float(env.get("CASEWATCH_SESSION_TIMEOUT", base.session_timeout)),
             security_protocol=env.get("CASEWATCH_SECURITY_PROTOCOL", base.security_protocol),
         )

@@ -1,0 +1,112 @@
+"""End-to-end throughput of one streaming worker on a real local Kafka broker.
+
+    ./run bench worker [--cases N]
+
+Starts a broker on free loopback ports, publishes a simulated cohort, starts one worker in
+event-clock mode and times from its start until the consumer group has committed every event
+(startup included; it is reported separately). In the same run it times the worker's shell
+alone (parse, engine, snapshot) over the same events without Kafka, as the baseline the Kafka
+path is compared with. Single partition, so one worker does all the work.
+"""
+
+import argparse
+import io
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+from kafka.errors import KafkaError
+
+from workers.engine.policy import Policy
+from workers.runtime import tune_gc
+from workers.simulate import Simulation, write_jsonl
+from workers.stream.admin import create_topics
+from workers.stream.broker import Broker, free_port
+from workers.stream.publish import publish
+from workers.stream.settings import Settings
+from workers.stream.watch import PartitionWatch
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+def committed(settings: Settings) -> int:
+    admin = KafkaAdminClient(bootstrap_servers=settings.bootstrap_servers)
+    try:
+        offsets = admin.list_group_offsets(settings.app_id).get(settings.app_id, {})
+        return sum(o.offset for tp, o in offsets.items() if tp.topic == settings.events_topic)
+    except KafkaError:
+        return 0
+    finally:
+        admin.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cases", type=int, default=500)
+    args = parser.parse_args()
+    buffer = io.StringIO()
+    write_jsonl(Simulation(cases=args.cases, seed=9, start=date(2025, 4, 1), days=182,
+                           quality=0.7, pdus=1).events(), buffer)
+    lines = [line.encode() for line in buffer.getvalue().splitlines()]
+
+    tune_gc()
+    started = time.perf_counter()
+    shell = PartitionWatch(Policy())
+    for line in lines:
+        shell.on_message(line)
+    shell_seconds = time.perf_counter() - started
+
+    with tempfile.TemporaryDirectory() as home:
+        broker = Broker(home=Path(home) / "kafka", port=free_port(), controller_port=free_port())
+        broker.start()
+        try:
+            settings = replace(Settings(), bootstrap_servers=broker.bootstrap, app_id="bench",
+                               events_topic="bench.case-events", ticks_topic="bench.ticks",
+                               dead_letter_topic="bench.dead-letter",
+                               alerts_topic_prefix="bench.alerts.", partitions=1)
+            create_topics(settings, ["north-east"])
+            publish(settings, lines)
+            consumer = KafkaConsumer(bootstrap_servers=broker.bootstrap)
+            total = consumer.end_offsets([TopicPartition(settings.events_topic, 0)])
+            consumer.close()
+            goal = sum(total.values())
+            env = {**os.environ, "CASEWATCH_EVENTS_TOPIC": settings.events_topic,
+                   "CASEWATCH_TICKS_TOPIC": settings.ticks_topic,
+                   "CASEWATCH_DEAD_LETTER_TOPIC": settings.dead_letter_topic,
+                   "CASEWATCH_ALERTS_TOPIC_PREFIX": settings.alerts_topic_prefix}
+            launched = time.perf_counter()
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "workers.cli", "worker", "--bootstrap", broker.bootstrap,
+                 "--partitions", "1", "--app-id", "bench", "--clock", "event",
+                 "--state-dir", str(Path(home) / "state"), "--web-port", str(free_port())],
+                cwd=PROJECT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )
+            first = None
+            try:
+                while (done := committed(settings)) < goal:
+                    if first is None and done > 0:
+                        first = (time.perf_counter(), done)
+                    time.sleep(0.2)
+                finished = time.perf_counter()
+            finally:
+                worker.terminate()
+                worker.wait(30)
+        finally:
+            broker.stop()
+    steady = (goal - first[1]) / (finished - first[0]) if first else float("nan")
+    print(f"events: {len(lines)}")
+    print(f"worker shell without Kafka: {len(lines) / shell_seconds:,.0f} events/s")
+    print(f"worker on Kafka, from start: {goal / (finished - launched):,.0f} events/s "
+          f"({finished - launched:.1f}s including startup)")
+    print(f"worker on Kafka, after the first commit: {steady:,.0f} events/s")
+
+
+if __name__ == "__main__":
+    main()

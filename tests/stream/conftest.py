@@ -1,0 +1,169 @@
+"""A real Kafka broker for the streaming tests, and workers run as a user runs them."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+from kafka.errors import KafkaError
+
+from workers.stream.broker import Broker, free_port
+from workers.stream.settings import Settings
+
+PROJECT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
+    broker = Broker(home=tmp_path_factory.mktemp("kafka"), port=free_port(),
+                    controller_port=free_port())
+    broker.start()
+    yield broker
+    broker.stop()
+
+
+@pytest.fixture
+def settings(kafka: Broker, tmp_path: Path) -> Settings:
+    """Topics, consumer group and state of this test alone, on the shared broker."""
+    name = f"t{uuid.uuid4().hex[:10]}"
+    return replace(
+        Settings(), bootstrap_servers=kafka.bootstrap, app_id=name,
+        events_topic=f"{name}.case-events", ticks_topic=f"{name}.ticks",
+        dead_letter_topic=f"{name}.dead-letter", alerts_topic_prefix=f"{name}.alerts.",
+        partitions=1, state_dir=tmp_path / "state", clock="event",
+    )
+
+
+@dataclass
+class WorkerProcess:
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def kill(self) -> None:
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(30)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+@pytest.fixture
+def workers() -> Iterator[list[WorkerProcess]]:
+    started: list[WorkerProcess] = []
+    yield started
+    for worker in started:
+        worker.stop()
+
+
+def start_worker(settings: Settings, started: list[WorkerProcess], state: Path) -> WorkerProcess:
+    log = state.with_suffix(".log")
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "workers.cli", "worker", "--bootstrap", settings.bootstrap_servers,
+         "--partitions", str(settings.partitions), "--app-id", settings.app_id,
+         "--clock", settings.clock, "--state-dir", str(state), "--web-port", str(free_port()),
+         "--loglevel", "info"],
+        cwd=PROJECT, env={**env, **topic_env(settings)},
+        stdout=log.open("wb"), stderr=subprocess.STDOUT,
+    )
+    worker = WorkerProcess(process, log)
+    started.append(worker)
+    return worker
+
+
+def topic_env(settings: Settings) -> dict[str, str]:
+    return {
+        "CASEWATCH_EVENTS_TOPIC": settings.events_topic,
+        "CASEWATCH_TICKS_TOPIC": settings.ticks_topic,
+        "CASEWATCH_DEAD_LETTER_TOPIC": settings.dead_letter_topic,
+        "CASEWATCH_ALERTS_TOPIC_PREFIX": settings.alerts_topic_prefix,
+    }
+
+
+def cli(settings: Settings, *args: str, stdin: bytes | None = None) -> str:
+    result = subprocess.run(
+        [sys.executable, "-m", "workers.cli", *args, "--bootstrap", settings.bootstrap_servers,
+         "--partitions", str(settings.partitions)],
+        cwd=PROJECT, env={**os.environ, **topic_env(settings)}, input=stdin,
+        capture_output=True, check=True,
+    )
+    return result.stdout.decode()
+
+
+def committed_everything(settings: Settings, topic: str) -> bool:
+    """Whether the worker group has committed every message of `topic`."""
+    return committed_fraction(settings, topic) >= 1.0
+
+
+def committed_fraction(settings: Settings, topic: str) -> float:
+    """How much of `topic` the worker group has committed, 0 to 1."""
+    consumer = KafkaConsumer(bootstrap_servers=settings.bootstrap_servers)
+    admin = KafkaAdminClient(bootstrap_servers=settings.bootstrap_servers)
+    try:
+        partitions = [TopicPartition(topic, p)
+                      for p in consumer.partitions_for_topic(topic) or ()]
+        ends = consumer.end_offsets(partitions)
+        try:
+            committed = admin.list_group_offsets(settings.app_id).get(settings.app_id, {})
+        except KafkaError:  # the group coordinator is still starting: not yet
+            return 0.0
+        total = sum(ends.values())
+        done = sum(min(committed[tp].offset, end) if tp in committed else 0
+                   for tp, end in ends.items())
+        return done / total if total else 1.0
+    finally:
+        consumer.close()
+        admin.close()
+
+
+def wait_until_processed(settings: Settings, workers: list[WorkerProcess],
+                         timeout: float = 240.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for worker in workers:
+            if worker.process.poll() is not None:
+                raise AssertionError(f"worker died:\n{worker.log.read_text()[-3000:]}")
+        if all(committed_everything(settings, t)
+               for t in (settings.events_topic, settings.ticks_topic)):
+            return
+        time.sleep(1.0)
+    logs = "\n".join(w.log.read_text()[-2000:] for w in workers)
+    raise AssertionError(f"not processed within {timeout}s\n{logs}")
+
+
+def read_topic(settings: Settings, topic: str) -> list[Any]:
+    """Every message of `topic`, from the beginning: (key, value, headers)."""
+    consumer = KafkaConsumer(bootstrap_servers=settings.bootstrap_servers,
+                             consumer_timeout_ms=3000, auto_offset_reset="earliest")
+    try:
+        partitions = [TopicPartition(topic, p)
+                      for p in sorted(consumer.partitions_for_topic(topic) or ())]
+        consumer.assign(partitions)
+        consumer.seek_to_beginning(*partitions)
+        return [(m.key, m.value, m.headers) for m in consumer]
+    finally:
+        consumer.close()
+
+
+def final_alerts(settings: Settings, region: str = "north-east") -> dict[str, Any]:
+    """Each alert's last published state, as a subscriber reading from the beginning sees it."""
+    latest: dict[str, Any] = {}
+    for key, value, _ in read_topic(settings, settings.alerts_topic(region)):
+        alert = json.loads(value)
+        assert key.decode() == alert["alertId"]
+        latest[alert["alertId"]] = alert
+    return latest

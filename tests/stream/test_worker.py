@@ -1,0 +1,151 @@
+"""The streaming worker on a real Kafka broker (SPEC §8): agreement with replay, dead letters,
+crash recovery, scaling out, and regional subscriptions."""
+
+import io
+import json
+import time
+from dataclasses import replace
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from tests.builders import allocated, at, contact
+from tests.stream.conftest import (
+    WorkerProcess,
+    cli,
+    committed_fraction,
+    final_alerts,
+    read_topic,
+    start_worker,
+    wait_until_processed,
+)
+from workers.engine.policy import Policy
+from workers.replay import replay
+from workers.report import Cohort
+from workers.simulate import Simulation, write_jsonl
+from workers.stream.follow import follow
+from workers.stream.settings import Settings
+
+
+def simulated(cases: int, seed: int = 5) -> bytes:
+    buffer = io.StringIO()
+    write_jsonl(Simulation(cases=cases, seed=seed, start=date(2025, 4, 1), days=120,
+                           quality=0.7, pdus=1).events(), buffer)
+    return buffer.getvalue().encode()
+
+
+def replayed(stream: bytes) -> dict[str, Any]:
+    return replay(stream.splitlines(keepends=True), policy=Policy(), as_of=None, cohort=Cohort())
+
+
+def standing(alerts: dict[str, Any]) -> dict[str, Any]:
+    return {k: a for k, a in alerts.items() if a["resolution"] != "WITHDRAWN"}
+
+
+def run_to_end(settings: Settings, workers: list[WorkerProcess], report: dict[str, Any]) -> None:
+    wait_until_processed(settings, workers)
+    cli(settings, "clock", "advance", report["asOf"])
+    wait_until_processed(settings, workers)
+
+
+def test_worker_in_event_clock_mode_ends_with_exactly_replays_alerts(
+    settings: Settings, workers: list[WorkerProcess], tmp_path: Path
+) -> None:
+    stream = simulated(60)
+    report = replayed(stream)
+    cli(settings, "topics", "create", "--regions", "north-east")
+    cli(settings, "publish", "-", stdin=stream)
+    start_worker(settings, workers, tmp_path / "w1")
+    run_to_end(settings, workers, report)
+    expected = {a["alertId"]: a for a in report["alerts"]}
+    assert len(expected) > 100
+    assert any(a["resolution"] == "WITHDRAWN" for a in expected.values())
+    assert final_alerts(settings) == expected
+
+
+def test_bad_messages_go_to_the_dead_letter_topic_with_reasons(
+    settings: Settings, workers: list[WorkerProcess], tmp_path: Path
+) -> None:
+    valid = [allocated(at("2025-07-01")), contact(at("2025-07-02"), outcome="FAILED_TO_ATTEND")]
+    bad = [
+        b"{not json",
+        json.dumps({**valid[1], "eventId": "x1", "eventType": "contact.deleted"}).encode(),
+        json.dumps({**valid[1], "eventId": "x2", "occurredAt": "2025-07-02T10:00:00"}).encode(),
+    ]
+    lines = [json.dumps(valid[0]).encode(), *bad, json.dumps(valid[1]).encode()]
+    stream = b"\n".join(lines) + b"\n"
+    cli(settings, "topics", "create")
+    cli(settings, "publish", "-", stdin=stream)
+    start_worker(settings, workers, tmp_path / "w1")
+    run_to_end(settings, workers, {"asOf": at("2025-07-20")})
+    dead = read_topic(settings, settings.dead_letter_topic)
+    assert [value for _, value, _ in dead] == bad  # unchanged
+    reasons = [dict(headers)["casewatch-reason"].decode() for _, _, headers in dead]
+    assert reasons[0].startswith("invalid JSON")
+    assert reasons[1] == "unknown eventType 'contact.deleted'"
+    assert reasons[2] == "timestamp without offset at occurredAt"
+    expected = replay([json.dumps(v).encode() for v in valid], policy=Policy(),
+                      as_of=datetime.fromisoformat(at("2025-07-20")), cohort=Cohort())
+    assert expected["events"]["applied"] == 2
+    alerts = final_alerts(settings)
+    assert {a["ruleId"] for a in alerts.values()} >= {"I-EN-02", "A-KS-01"}
+    assert alerts == {a["alertId"]: a for a in expected["alerts"]}
+
+
+def test_a_worker_killed_mid_stream_recovers_without_losing_an_event(
+    settings: Settings, workers: list[WorkerProcess], tmp_path: Path
+) -> None:
+    stream = simulated(500, seed=9)
+    report = replayed(stream)
+    cli(settings, "topics", "create", "--regions", "north-east")
+    cli(settings, "publish", "-", stdin=stream)
+    first = start_worker(settings, workers, tmp_path / "w1")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and committed_fraction(settings,
+                                                             settings.events_topic) < 0.1:
+        time.sleep(0.1)
+    first.kill()  # SIGKILL: no clean shutdown, no final commit
+    progress = committed_fraction(settings, settings.events_topic)
+    assert 0 < progress < 1, f"killed at {progress:.0%}: too early or too late to test"
+    second = start_worker(settings, workers, tmp_path / "w1")  # same local state directory
+    run_to_end(settings, [second], report)
+    expected = {a["alertId"]: a for a in report["alerts"]}
+    assert standing(final_alerts(settings)) == standing(expected)
+
+
+def test_two_workers_over_four_partitions_agree_with_one(
+    settings: Settings, workers: list[WorkerProcess], tmp_path: Path
+) -> None:
+    settings = replace(settings, partitions=4)
+    stream = simulated(120, seed=13)
+    report = replayed(stream)
+    cli(settings, "topics", "create", "--regions", "north-east")
+    cli(settings, "publish", "-", stdin=stream)
+    start_worker(settings, workers, tmp_path / "w1")
+    start_worker(settings, workers, tmp_path / "w2")
+    run_to_end(settings, workers, report)
+    expected = {a["alertId"]: a for a in report["alerts"]}
+    # Order independence (SPEC §1): whichever worker held a case, the standing alerts are
+    # replay's. Which transient alerts were published and withdrawn depends on each
+    # partition's clock, so those may differ.
+    assert standing(final_alerts(settings)) == standing(expected)
+
+
+def test_a_regional_subscriber_sees_only_its_regions_alerts(
+    settings: Settings, workers: list[WorkerProcess], tmp_path: Path
+) -> None:
+    events = [allocated(at("2025-07-01"), crn="N000001", region="north-east"),
+              allocated(at("2025-07-01"), crn="Y000001", region="yorkshire")]
+    cli(settings, "topics", "create")
+    cli(settings, "publish", "-", stdin=b"\n".join(json.dumps(e).encode() for e in events))
+    start_worker(settings, workers, tmp_path / "w1")
+    run_to_end(settings, workers, {"asOf": at("2025-08-01")})
+    north_east = list(follow(settings, "north-east", from_beginning=True, group=None,
+                             idle_exit=3))
+    yorkshire = list(follow(settings, "yorkshire", from_beginning=True, group=None, idle_exit=3))
+    assert north_east and yorkshire
+    assert {a["crn"] for a in north_east} == {"N000001"}
+    assert {a["crn"] for a in yorkshire} == {"Y000001"}
+    text = cli(settings, "alerts", "follow", "--region", "yorkshire", "--from-beginning",
+               "--idle-exit", "3")
+    assert "Y000001" in text and "N000001" not in text

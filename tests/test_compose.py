@@ -1,0 +1,43 @@
+"""docker-compose.yml stays valid (Debian's docker-compose validates it without an engine)."""
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+PROJECT = Path(__file__).resolve().parent.parent
+COMPOSE = shutil.which("docker-compose")
+
+
+def compose(*args: str) -> str:
+    assert COMPOSE is not None, "docker-compose is missing: ./run test installs it"
+    result = subprocess.run([COMPOSE, "-f", str(PROJECT / "docker-compose.yml"), *args],
+                            capture_output=True, text=True, cwd=PROJECT)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_the_compose_file_is_valid() -> None:
+    compose("config", "-q")
+
+
+def test_it_runs_the_broker_the_topics_the_worker_and_monitoring() -> None:
+    services = set(compose("config", "--services").split())
+    assert {"kafka", "topics", "worker", "demo-publisher", "prometheus", "grafana"} <= services
+
+
+@pytest.mark.parametrize("service", ["kafka", "worker", "prometheus", "grafana"])
+def test_long_running_services_have_healthchecks(service: str) -> None:
+    rendered = compose("config")
+    section = rendered.split(f"\n  {service}:\n", 1)[1]
+    section = re.split(r"\n  [a-z-]+:\n", section, maxsplit=1)[0]
+    assert "healthcheck:" in section, section
+
+
+def test_the_compose_broker_is_the_version_the_project_pins() -> None:
+    pinned = re.search(r"<kafka.version>([^<]+)</kafka.version>",
+                       (PROJECT / "deploy/kafka/pom.xml").read_text())
+    assert pinned is not None
+    assert f"image: apache/kafka:{pinned.group(1)}" in (PROJECT / "docker-compose.yml").read_text()

@@ -1,0 +1,157 @@
+"""`casewatch demo`: the streaming path end to end on a local broker, for `./run demo`.
+
+Starts the local broker (if it is not running), publishes a simulated PDU to fresh demo topics,
+runs a worker in event-clock mode, shows alerts arriving as a regional team would see them,
+advances the clock to the end of the stream, prints the inspection table, and checks that the
+worker's final alert states are exactly what `casewatch replay` computes from the same file.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections import Counter
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+from kafka.errors import KafkaError
+
+from workers.engine.policy import Policy
+from workers.replay import replay
+from workers.report import Cohort
+from workers.stream.admin import create_topics
+from workers.stream.broker import Broker, free_port
+from workers.stream.follow import render
+from workers.stream.publish import publish
+from workers.stream.settings import Settings
+from workers.table import SEVERITY_ORDER
+from workers.table import render as render_table
+
+PROJECT = Path(__file__).resolve().parents[2]
+
+
+def run_demo(events_path: Path, workdir: Path, shown: int = 12) -> bool:
+    """Run the demo on `events_path`; True when the worker agreed with replay."""
+    broker = Broker()
+    started_broker = not broker.running()
+    print(f"Starting the local Kafka broker on {broker.bootstrap}..." if started_broker
+          else f"Using the Kafka broker already running on {broker.bootstrap}.", file=sys.stderr)
+    broker.start()
+    run = f"demo{int(time.time())}"
+    settings = replace(Settings(), bootstrap_servers=broker.bootstrap, app_id=run,
+                       events_topic=f"{run}.case-events", ticks_topic=f"{run}.ticks",
+                       dead_letter_topic=f"{run}.dead-letter", alerts_topic_prefix=f"{run}.alerts.",
+                       partitions=4, clock="event", state_dir=workdir / run)
+    _forget_earlier_demos(settings, keep=run)
+    create_topics(settings, ["north-east"])
+    lines = events_path.read_bytes().splitlines(keepends=True)
+    sent = publish(settings, lines)
+    print(f"Published {sent} case events to {settings.events_topic}; starting the worker...",
+          file=sys.stderr)
+    worker = _start_worker(settings, workdir / f"{run}.log")
+    try:
+        report = replay(lines, policy=Policy(), as_of=None, cohort=Cohort())
+        alerts = _watch(settings, worker, report["asOf"], shown)
+    finally:
+        worker.terminate()
+        worker.wait(30)
+        if started_broker:
+            broker.stop()
+    print()
+    print(render_table(report, alert_limit=5), end="")
+    expected = standing({a["alertId"]: a for a in report["alerts"]})
+    agreed = standing(alerts) == expected
+    withdrawn = len(alerts) - len(standing(alerts))
+    print(f"\nThe worker published {len(alerts)} alerts ({withdrawn} later withdrawn). The "
+          f"{len(standing(alerts))} that stand {'match' if agreed else 'DO NOT match'} "
+          f"casewatch replay of the same events exactly.")
+    return agreed
+
+
+def standing(alerts: dict[str, Any]) -> dict[str, Any]:
+    """Alerts that count (SPEC §5). Which transient alerts a worker publishes and then withdraws
+    depends on each partition's clock, so only these are comparable across partitionings."""
+    return {key: alert for key, alert in alerts.items() if alert["resolution"] != "WITHDRAWN"}
+
+
+def _start_worker(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "CASEWATCH_EVENTS_TOPIC": settings.events_topic,
+           "CASEWATCH_TICKS_TOPIC": settings.ticks_topic,
+           "CASEWATCH_DEAD_LETTER_TOPIC": settings.dead_letter_topic,
+           "CASEWATCH_ALERTS_TOPIC_PREFIX": settings.alerts_topic_prefix}
+    log.parent.mkdir(parents=True, exist_ok=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "workers.cli", "worker", "--bootstrap", settings.bootstrap_servers,
+         "--partitions", str(settings.partitions), "--app-id", settings.app_id,
+         "--clock", "event", "--state-dir", str(settings.state_dir),
+         "--web-port", str(free_port())],
+        cwd=PROJECT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
+    )
+
+
+def _watch(settings: Settings, worker: subprocess.Popen[bytes], as_of: str,
+           shown: int) -> dict[str, Any]:
+    """Print alerts as they arrive until the worker has done everything; return final states."""
+    from workers.stream.clock import advance
+
+    topic = settings.alerts_topic("north-east")
+    consumer = KafkaConsumer(bootstrap_servers=settings.bootstrap_servers,
+                             auto_offset_reset="earliest", consumer_timeout_ms=1000)
+    consumer.assign([TopicPartition(topic, p) for p in range(settings.partitions)])
+    latest: dict[str, Any] = {}
+    advanced = False
+    next_report = 500
+    while True:
+        for message in consumer:
+            alert = json.loads(message.value)
+            new = alert["alertId"] not in latest
+            latest[alert["alertId"]] = alert
+            if new and len(latest) <= shown:
+                print(render(alert))
+            elif len(latest) >= next_report:
+                next_report += 500
+                severities = Counter(a["severity"] for a in latest.values())
+                summary = ", ".join(f"{severities[s]} {s}" for s in SEVERITY_ORDER
+                                    if severities[s])
+                print(f"  … {len(latest)} alerts so far ({summary})", file=sys.stderr)
+        if worker.poll() is not None:
+            raise RuntimeError("the demo worker stopped unexpectedly; see its log in .demo/")
+        if _all_committed(settings):
+            if advanced:
+                break
+            advance(settings, datetime.fromisoformat(as_of))
+            advanced = True
+    consumer.close()
+    return latest
+
+
+def _all_committed(settings: Settings) -> bool:
+    admin = KafkaAdminClient(bootstrap_servers=settings.bootstrap_servers)
+    consumer = KafkaConsumer(bootstrap_servers=settings.bootstrap_servers)
+    try:
+        committed = admin.list_group_offsets(settings.app_id).get(settings.app_id, {})
+        for topic in (settings.events_topic, settings.ticks_topic):
+            partitions = [TopicPartition(topic, p) for p in range(settings.partitions)]
+            for tp, end in consumer.end_offsets(partitions).items():
+                if end and (tp not in committed or committed[tp].offset < end):
+                    return False
+        return True
+    except KafkaError:
+        return False
+    finally:
+        admin.close()
+        consumer.close()
+
+
+def _forget_earlier_demos(settings: Settings, keep: str) -> None:
+    admin = KafkaAdminClient(bootstrap_servers=settings.bootstrap_servers)
+    try:
+        old = [t for t in admin.list_topics() if t.startswith("demo") and not t.startswith(keep)]
+        if old:
+            admin.delete_topics(old)
+    finally:
+        admin.close()
