@@ -146,15 +146,24 @@ def wait_until_processed(settings: Settings, workers: list[WorkerProcess],
 
 
 def read_topic(settings: Settings, topic: str) -> list[Any]:
-    """Every message of `topic`, from the beginning: (key, value, headers)."""
+    """Every message of `topic` up to its end when called: (key, value, headers)."""
     consumer = KafkaConsumer(bootstrap_servers=settings.bootstrap_servers,
-                             consumer_timeout_ms=3000, auto_offset_reset="earliest")
+                             consumer_timeout_ms=10_000, auto_offset_reset="earliest")
     try:
         partitions = [TopicPartition(topic, p)
                       for p in sorted(consumer.partitions_for_topic(topic) or ())]
         consumer.assign(partitions)
         consumer.seek_to_beginning(*partitions)
-        return [(m.key, m.value, m.headers) for m in consumer]
+        ends = consumer.end_offsets(partitions)
+        messages: list[Any] = []
+        if not any(ends.values()):
+            return messages
+        for message in consumer:
+            if message.offset < ends[TopicPartition(message.topic, message.partition)]:
+                messages.append((message.key, message.value, message.headers))
+            if all(consumer.position(tp) >= end for tp, end in ends.items()):
+                break
+        return messages
     finally:
         consumer.close()
 

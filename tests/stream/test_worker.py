@@ -149,3 +149,50 @@ def test_a_regional_subscriber_sees_only_its_regions_alerts(
     text = cli(settings, "alerts", "follow", "--region", "yorkshire", "--from-beginning",
                "--idle-exit", "3")
     assert "Y000001" in text and "N000001" not in text
+
+
+def test_in_wall_clock_mode_the_worker_ticks_its_own_partitions(
+    settings: Settings, workers: list[WorkerProcess], tmp_path: Path
+) -> None:
+    import os
+
+    settings = replace(settings, clock="wall")
+    cli(settings, "topics", "create")
+    cli(settings, "publish", "-", stdin=json.dumps(allocated(at("2025-07-01"))).encode())
+    os.environ["CASEWATCH_TICK_SECONDS"] = "1"
+    try:
+        start_worker(settings, workers, tmp_path / "w1")
+    finally:
+        del os.environ["CASEWATCH_TICK_SECONDS"]
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(read_topic(settings, settings.ticks_topic)) < 2:
+        time.sleep(1)
+    ticks = [json.loads(value)["now"] for _, value, _ in read_topic(settings,
+                                                                    settings.ticks_topic)]
+    assert len(ticks) >= 2
+    assert all(abs(time.time() - datetime.fromisoformat(t).timestamp()) < 120 for t in ticks)
+    # Against today's wall clock every 2025 deadline has long passed.
+    expected = {"A-KS-01", "A-KS-02", "A-EN-01", "P-EN-01", "I-EN-01"}
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not expected <= {
+        a["ruleId"] for a in final_alerts(settings).values()
+    }:
+        time.sleep(1)
+    assert expected <= {a["ruleId"] for a in final_alerts(settings).values()}
+
+
+def test_topics_are_created_with_compaction_for_alerts(
+    settings: Settings, kafka: object
+) -> None:
+    from kafka import KafkaAdminClient
+    from kafka.admin import ConfigResource, ConfigResourceType
+
+    cli(settings, "topics", "create", "--regions", "north-east")
+    admin = KafkaAdminClient(bootstrap_servers=settings.bootstrap_servers)
+    try:
+        described = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC,
+                                                           settings.alerts_topic("north-east"))])
+        text = str(described)
+    finally:
+        admin.close()
+    assert "cleanup.policy" in text and "compact" in text

@@ -53,9 +53,8 @@ class Broker:
         (self.home / "logs").mkdir(exist_ok=True)
         config = self._write_config()
         if not (self.home / "data" / "meta.properties").exists():
-            cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
-            self._java(java, "kafka.tools.StorageTool", "format", "-t", cluster_id,
-                       "-c", str(config), wait=True)
+            self._java(java, "kafka.tools.StorageTool", "format", "-t", cluster_id(),
+                       "-c", str(config))
         log = (self.home / "logs" / "console.log").open("ab")
         process = subprocess.Popen(
             self._command(java, "kafka.Kafka", str(config)),
@@ -139,11 +138,20 @@ class Broker:
             "-cp", f"{self.libs}/*", main, *args,
         ]
 
-    def _java(self, java: str, main: str, *args: str, wait: bool) -> None:
+    def _java(self, java: str, main: str, *args: str) -> None:
         result = subprocess.run(self._command(java, main, *args), capture_output=True, text=True,
                                 check=False)
         if result.returncode != 0:
             raise BrokerError(f"{main} failed: {result.stderr.strip() or result.stdout.strip()}")
+
+
+def cluster_id() -> str:
+    """A random KRaft cluster id: 16 bytes, URL-safe base64, not starting with '-' (which the
+    storage tool's argument parser would take for an option)."""
+    while True:
+        candidate = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not candidate.startswith("-"):
+            return candidate
 
 
 def require_java() -> str:

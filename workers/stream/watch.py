@@ -5,6 +5,7 @@ to dead-letter, alert changes to publish, and case states to persist. It knows n
 so the worker and its tests share it; the faust agents only move bytes in and out.
 """
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,6 +16,8 @@ from workers.engine.case import CaseState
 from workers.engine.caseload import Caseload
 from workers.engine.policy import Policy
 from workers.engine.snapshot import restore, snapshot
+
+log = logging.getLogger("casewatch.worker")
 
 
 @dataclass
@@ -48,7 +51,13 @@ class PartitionWatch:
         changes: list[AlertView] = []
         if wall_now is not None and (self.caseload.now is None or wall_now > self.caseload.now):
             changes = self.caseload.advance(wall_now)
-        applied = self.caseload.apply(event)
+        try:
+            applied = self.caseload.apply(event)
+        except Exception as error:
+            log.exception("event %s could not be applied", event.eventId)
+            return Outcome(rejection=Rejection(f"internal error applying the event: "
+                                               f"{type(error).__name__}", event.eventId),
+                           changes=changes, states=self._states(changes))
         if applied.duplicate:
             return Outcome(duplicate=True, changes=changes, states=self._states(changes))
         changes += applied.changes

@@ -1,0 +1,78 @@
+"""The worker's partition shell without Kafka: outcomes for each kind of message."""
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from tests.builders import allocated, at, contact
+from workers.engine.caseload import Caseload
+from workers.engine.policy import Policy
+from workers.engine.snapshot import restore
+from workers.stream.watch import PartitionWatch
+
+
+def message(event: dict[str, object]) -> bytes:
+    return json.dumps(event).encode()
+
+
+def test_a_valid_event_yields_its_alerts_and_its_case_state() -> None:
+    watch = PartitionWatch(Policy())
+    watch.on_message(message(allocated(at("2025-07-01"), crn="A000001")))
+    outcome = watch.on_message(message(contact(at("2025-07-20"), crn="A000001")))
+    assert outcome.rejection is None and not outcome.duplicate
+    assert {c.rule.id for c in outcome.changes} >= {"A-KS-01", "A-KS-02"}
+    (crn, state), = outcome.states
+    case, _ = restore(state, Policy())
+    assert crn == "A000001" and len(case.event_ids) == 2
+
+
+def test_a_bad_message_is_rejected_with_its_reason() -> None:
+    outcome = PartitionWatch(Policy()).on_message(b'{"eventType": "x"}')
+    assert outcome.rejection is not None
+    assert outcome.rejection.reason == "unknown eventType 'x'"
+    assert outcome.states == [] and outcome.changes == []
+
+
+def test_a_duplicate_changes_nothing() -> None:
+    watch = PartitionWatch(Policy())
+    first = message(allocated(at("2025-07-01")))
+    watch.on_message(first)
+    outcome = watch.on_message(first)
+    assert outcome.duplicate and outcome.changes == [] and outcome.states == []
+
+
+def test_an_event_the_engine_cannot_apply_is_dead_lettered_not_fatal(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(self: Caseload, event: object) -> None:
+        raise KeyError("boom")
+
+    monkeypatch.setattr(Caseload, "apply", broken)
+    outcome = PartitionWatch(Policy()).on_message(message(allocated(at("2025-07-01"))))
+    assert outcome.rejection is not None
+    assert outcome.rejection.reason == "internal error applying the event: KeyError"
+
+
+def test_the_wall_clock_fires_what_is_due_before_the_event_applies() -> None:
+    watch = PartitionWatch(Policy())
+    watch.on_message(message(allocated(at("2025-07-01"), crn="A000001")))
+    wall = datetime(2025, 7, 20, tzinfo=UTC)
+    outcome = watch.on_message(message(allocated(at("2025-07-19"), crn="B000002")), wall)
+    assert {(c.crn, c.rule.id) for c in outcome.changes} >= {("A000001", "A-KS-01")}
+    assert {crn for crn, _ in outcome.states} >= {"A000001", "B000002"}
+
+
+def test_a_tick_never_moves_the_clock_back() -> None:
+    watch = PartitionWatch(Policy())
+    watch.on_message(message(allocated(at("2025-07-01"))))
+    assert watch.on_tick(datetime(2025, 6, 1, tzinfo=UTC)).changes == []
+    assert watch.on_tick(datetime(2025, 7, 20, tzinfo=UTC)).changes
+
+
+def test_restored_partitions_carry_on() -> None:
+    watch = PartitionWatch(Policy())
+    outcome = watch.on_message(message(allocated(at("2025-07-01"))))
+    again = PartitionWatch(Policy(), [state for _, state in outcome.states])
+    assert set(again.caseload.cases) == {"X123456"}
+    assert again.on_tick(datetime(2025, 7, 20, tzinfo=UTC)).changes
