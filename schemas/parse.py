@@ -4,16 +4,17 @@ import json
 
 from pydantic import ValidationError
 
-from schemas.events import CaseEvent, case_event_adapter
+from schemas.events import EVENT_TYPES, CaseEvent, case_event_adapter
 
 
 class Rejection(Exception):
     """A message that is not a valid case event: the reason names the problem and its path."""
 
-    def __init__(self, reason: str, event_id: str | None) -> None:
+    def __init__(self, reason: str, event_id: str | None, event_type: str | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
         self.event_id = event_id
+        self.event_type = event_type  # a known event type, or None: safe as a metric label
 
 
 def parse_event(raw: bytes | str) -> CaseEvent:
@@ -21,19 +22,23 @@ def parse_event(raw: bytes | str) -> CaseEvent:
     try:
         return case_event_adapter.validate_json(raw)
     except ValidationError as error:
-        raise Rejection(_reason(error), _event_id(raw)) from None
+        raise Rejection(_reason(error), *_identity(raw)) from None
 
 
-def _event_id(raw: bytes | str) -> str | None:
+def _identity(raw: bytes | str) -> tuple[str | None, str | None]:
+    """The eventId and (known) eventType of a rejected message, where they can be read."""
     try:
         value = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
-        return None
-    if isinstance(value, dict):
-        event_id = value.get("eventId")
-        if isinstance(event_id, str) and 0 < len(event_id) <= 128:
-            return event_id
-    return None
+        return None, None
+    if not isinstance(value, dict):
+        return None, None
+    event_id = value.get("eventId")
+    event_type = value.get("eventType")
+    return (
+        event_id if isinstance(event_id, str) and 0 < len(event_id) <= 128 else None,
+        event_type if event_type in EVENT_TYPES else None,
+    )
 
 
 def _reason(error: ValidationError) -> str:

@@ -7,8 +7,11 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
 
+from prometheus_client import CollectorRegistry, generate_latest
+
 from workers.engine.policy import Policy, PolicyError
 from workers.errors import CommandError
+from workers.metrics import QualityMetrics
 from workers.progress import Progress
 from workers.replay import EmptyReplay, read_lines, replay
 from workers.report import Cohort
@@ -65,6 +68,9 @@ def _add_replay(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("table", "json"), default="table")
     parser.add_argument("--limit", type=int, default=10,
                         help="open alerts listed per severity in the table (default 10)")
+    parser.add_argument("--metrics-out", type=Path,
+                        help="also write the SPEC §9 metrics, as a worker would export them "
+                        "for these events, in the Prometheus text format")
     parser.set_defaults(run=_run_replay)
 
 
@@ -72,9 +78,11 @@ def _run_replay(args: argparse.Namespace) -> int:
     tune_gc()
     policy = Policy.load(args.policy) if args.policy else Policy()
     cohort = Cohort(args.cohort_from, args.cohort_to)
+    registry = CollectorRegistry()
+    metrics = QualityMetrics(registry) if args.metrics_out else None
     if args.path == "-":
         report = replay(read_lines(sys.stdin.buffer), policy=policy, as_of=args.as_of,
-                        cohort=cohort)
+                        cohort=cohort, metrics=metrics)
     else:
         path = Path(args.path)
         try:
@@ -86,7 +94,9 @@ def _run_replay(args: argparse.Namespace) -> int:
             progress = Progress.for_input(path.stat().st_size if path.is_file() else None,
                                           "replay")
             report = replay(read_lines(stream), policy=policy, as_of=args.as_of, cohort=cohort,
-                            progress=progress)
+                            progress=progress, metrics=metrics)
+    if args.metrics_out:
+        args.metrics_out.write_bytes(generate_latest(registry))
     if args.format == "json":
         sys.stdout.write(json.dumps(report, ensure_ascii=False) + "\n")
     else:

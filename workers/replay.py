@@ -1,14 +1,17 @@
 """`casewatch replay`: JSON Lines through the engine on the embedded default, no broker."""
 
 import sys
+import time
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import IO, Any
 
 from schemas.parse import Rejection, parse_event
+from workers.engine.alert import AlertView
 from workers.engine.caseload import Caseload
 from workers.engine.facts import at_utc
 from workers.engine.policy import Policy
+from workers.metrics import QualityMetrics
 from workers.progress import Progress
 from workers.report import Cohort, EventTally, build_report
 
@@ -20,6 +23,7 @@ def replay(
     as_of: datetime | None,
     cohort: Cohort,
     progress: Progress | None = None,
+    metrics: QualityMetrics | None = None,
 ) -> dict[str, Any]:
     caseload = Caseload(policy)
     tally = EventTally()
@@ -29,35 +33,47 @@ def replay(
         if not line.strip():
             continue
         tally.read += 1
+        started = time.perf_counter()
         try:
             event = parse_event(line)
         except Rejection as rejection:
             tally.rejected.append(
                 {"line": number, "eventId": rejection.event_id, "reason": rejection.reason}
             )
+            if metrics is not None:
+                metrics.event(rejection.event_type or "unknown", "rejected")
             continue
-        if caseload.apply(event).duplicate:
+        applied = caseload.apply(event)
+        if applied.duplicate:
             tally.duplicates += 1
         else:
             tally.applied += 1
+        if metrics is not None:
+            metrics.event(event.eventType, "duplicate" if applied.duplicate else "applied",
+                          event.occurredAt)
+            metrics.alerts(applied.changes)
+            metrics.processing.observe(time.perf_counter() - started)
     if progress is not None:
         progress.finish()
-    _advance_to(caseload, as_of)
+    changes = _advance_to(caseload, as_of)
+    if metrics is not None:
+        metrics.alerts(changes)
+        metrics.caseloads([caseload])
     return build_report(caseload, tally, cohort)
 
 
-def _advance_to(caseload: Caseload, as_of: datetime | None) -> None:
+def _advance_to(caseload: Caseload, as_of: datetime | None) -> list[AlertView]:
     if as_of is None:
         if caseload.now is None:
             raise EmptyReplay("no valid event to set the clock from: give --as-of")
-        return
+        return []
     target = at_utc(as_of)
     if caseload.now is not None and target < caseload.now:
         print(f"casewatch: --as-of {as_of.isoformat()} is before the latest event "
               f"({caseload.now.isoformat()}); events cannot be unapplied, so the report is as "
               "of the latest event", file=sys.stderr)
-        return
-    caseload.advance(target)
+        return []
+    return caseload.advance(target)
 
 
 class EmptyReplay(ValueError):

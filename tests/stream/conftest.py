@@ -47,6 +47,7 @@ def settings(kafka: Broker, tmp_path: Path) -> Settings:
 class WorkerProcess:
     process: subprocess.Popen[bytes]
     log: Path
+    web_port: int
 
     def kill(self) -> None:
         self.process.send_signal(signal.SIGKILL)
@@ -69,18 +70,20 @@ def workers() -> Iterator[list[WorkerProcess]]:
         worker.stop()
 
 
-def start_worker(settings: Settings, started: list[WorkerProcess], state: Path) -> WorkerProcess:
+def start_worker(settings: Settings, started: list[WorkerProcess], state: Path,
+                 **environment: str) -> WorkerProcess:
     log = state.with_suffix(".log")
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", **environment}
+    web_port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "workers.cli", "worker", "--bootstrap", settings.bootstrap_servers,
          "--partitions", str(settings.partitions), "--app-id", settings.app_id,
-         "--clock", settings.clock, "--state-dir", str(state), "--web-port", str(free_port()),
+         "--clock", settings.clock, "--state-dir", str(state), "--web-port", str(web_port),
          "--loglevel", "info"],
         cwd=PROJECT, env={**env, **topic_env(settings)},
         stdout=log.open("wb"), stderr=subprocess.STDOUT,
     )
-    worker = WorkerProcess(process, log)
+    worker = WorkerProcess(process, log, web_port)
     started.append(worker)
     return worker
 

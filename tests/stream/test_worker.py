@@ -154,16 +154,10 @@ def test_a_regional_subscriber_sees_only_its_regions_alerts(
 def test_in_wall_clock_mode_the_worker_ticks_its_own_partitions(
     settings: Settings, workers: list[WorkerProcess], tmp_path: Path
 ) -> None:
-    import os
-
     settings = replace(settings, clock="wall")
     cli(settings, "topics", "create")
     cli(settings, "publish", "-", stdin=json.dumps(allocated(at("2025-07-01"))).encode())
-    os.environ["CASEWATCH_TICK_SECONDS"] = "1"
-    try:
-        start_worker(settings, workers, tmp_path / "w1")
-    finally:
-        del os.environ["CASEWATCH_TICK_SECONDS"]
+    start_worker(settings, workers, tmp_path / "w1", CASEWATCH_TICK_SECONDS="1")
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and len(read_topic(settings, settings.ticks_topic)) < 2:
         time.sleep(1)

@@ -17,14 +17,18 @@
 
 import json
 import logging
+import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import faust
+from faust.sensors.prometheus import setup_prometheus_sensors
 from faust.types import TP
+from prometheus_client import CollectorRegistry
 
 from workers.engine.policy import Policy
+from workers.metrics import QualityMetrics
 from workers.stream.settings import Settings
 from workers.stream.watch import Outcome, PartitionWatch
 
@@ -64,6 +68,10 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
                       key_type=bytes, value_type=bytes)
     watches: dict[int, PartitionWatch] = {}
     alert_topics: dict[str, faust.TopicT] = {}
+    registry = CollectorRegistry()
+    metrics = QualityMetrics(registry)
+    # faust's own sensors (lag, rebalances, sends) and ours, on the worker's /metrics.
+    setup_prometheus_sensors(app, pattern="/metrics", registry=registry, name_prefix="faust")
 
     async def watch(partition: int) -> PartitionWatch:
         if partition not in watches:
@@ -76,7 +84,8 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
             # A crash can lose alerts still in the producer buffer after their case state was
             # written: announcing every restored alert again closes that gap (at least once).
             restored = list(loaded.caseload.alerts())
-            await settle(Outcome(changes=restored))
+            metrics.baseline(restored)
+            await settle(Outcome(changes=restored), record=False)
             log.info("partition %d: %d cases restored, %d alert states re-announced",
                      partition, len(loaded.caseload.cases), len(restored))
         return watches[partition]
@@ -90,7 +99,9 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
             alert_topics[region] = topic
         return topic
 
-    async def settle(outcome: Outcome) -> None:
+    async def settle(outcome: Outcome, record: bool = True) -> None:
+        if record:
+            metrics.alerts(outcome.changes)
         # Not awaiting delivery here: faust flushes the producer before it commits the offset
         # of the message that caused these sends, so they are delivered before it counts as done.
         for change in outcome.changes:
@@ -106,8 +117,10 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
     async def process_events(stream: faust.StreamT[bytes]) -> AsyncIterator[None]:
         async for event in stream.events():
             message = event.message
+            started = time.perf_counter()
             wall_now = datetime.now(UTC) if settings.clock == "wall" else None
             outcome = (await watch(message.partition)).on_message(event.value, wall_now)
+            record_event(outcome, wall_now)
             if outcome.rejection is not None:
                 reason = outcome.rejection.reason
                 log.warning("dead-lettered partition %d offset %d: %s", message.partition,
@@ -115,7 +128,22 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
                 await dead_letter.send(key=event.key, value=event.value,
                                        headers=[(REASON_HEADER, reason.encode())])
             await settle(outcome)
+            metrics.processing.observe(time.perf_counter() - started)
             yield None
+
+    def record_event(outcome: Outcome, wall_now: datetime | None) -> None:
+        if outcome.rejection is not None:
+            metrics.event(outcome.rejection.event_type or "unknown", "rejected")
+            return
+        kind = outcome.event_type or "unknown"
+        metrics.event(kind, "duplicate" if outcome.duplicate else "applied", outcome.occurred_at)
+        if wall_now is not None and outcome.occurred_at is not None and not outcome.duplicate:
+            metrics.delay.observe(max(0.0, (wall_now - outcome.occurred_at).total_seconds()))
+
+    @app.timer(interval=settings.metrics_seconds)  # type: ignore[untyped-decorator]
+    async def refresh_metrics() -> None:
+        # In the event loop, between messages: the caseload is never read mid-update.
+        metrics.caseloads(w.caseload for w in watches.values())
 
     @app.agent(ticks, concurrency=1)
     async def process_ticks(stream: faust.StreamT[bytes]) -> AsyncIterator[None]:
@@ -143,7 +171,9 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
         revoked: set[TP] = args[0] if args else kwargs.get("revoked", set())
         for tp in revoked:
             if tp.topic == settings.events_topic:
-                watches.pop(tp.partition, None)
+                gone = watches.pop(tp.partition, None)
+                if gone is not None:
+                    metrics.release(gone.caseload.alerts())
 
     return app
 

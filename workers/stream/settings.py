@@ -13,6 +13,7 @@
 | CASEWATCH_STATE_DIR               | .casewatch-state         |
 | CASEWATCH_CLOCK                   | wall (or event)          |
 | CASEWATCH_TICK_SECONDS            | 30                       |
+| CASEWATCH_METRICS_SECONDS         | 10                       |
 | CASEWATCH_WEB_PORT                | 6066                     |
 | CASEWATCH_SESSION_TIMEOUT         | 15 (seconds)             |
 | CASEWATCH_SECURITY_PROTOCOL       | PLAINTEXT                |
@@ -42,6 +43,7 @@ class Settings:
     state_dir: Path = Path(".casewatch-state")
     clock: Clock = "wall"
     tick_seconds: float = 30.0
+    metrics_seconds: float = 10.0  # how often key-question and caseload gauges are recomputed
     web_port: int = 6066
     # How long a silent worker keeps its partitions before others take over. Kafka's 45 s
     # default leaves a crashed worker's cases unwatched for most of a minute.
@@ -72,6 +74,7 @@ class Settings:
             state_dir=Path(env.get("CASEWATCH_STATE_DIR", str(base.state_dir))),
             clock=clock,  # type: ignore[arg-type]
             tick_seconds=float(env.get("CASEWATCH_TICK_SECONDS", base.tick_seconds)),
+            metrics_seconds=float(env.get("CASEWATCH_METRICS_SECONDS", base.metrics_seconds)),
             web_port=int(env.get("CASEWATCH_WEB_PORT", base.web_port)),
             session_timeout=float(env.get("CASEWATCH_SESSION_TIMEOUT", base.session_timeout)),
             security_protocol=env.get("CASEWATCH_SECURITY_PROTOCOL", base.security_protocol),

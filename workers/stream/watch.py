@@ -24,6 +24,8 @@ log = logging.getLogger("casewatch.worker")
 class Outcome:
     rejection: Rejection | None = None
     duplicate: bool = False
+    event_type: str | None = None  # of a valid event
+    occurred_at: datetime | None = None
     changes: list[AlertView] = field(default_factory=list)
     # Case states to persist, as (crn, snapshot bytes): after the alerts are delivered.
     states: list[tuple[str, bytes]] = field(default_factory=list)
@@ -59,9 +61,11 @@ class PartitionWatch:
                                                f"{type(error).__name__}", event.eventId),
                            changes=changes, states=self._states(changes))
         if applied.duplicate:
-            return Outcome(duplicate=True, changes=changes, states=self._states(changes))
+            return Outcome(duplicate=True, changes=changes, states=self._states(changes),
+                           event_type=event.eventType)
         changes += applied.changes
-        return Outcome(changes=changes, states=self._states(changes, event.crn))
+        return Outcome(changes=changes, states=self._states(changes, event.crn),
+                       event_type=event.eventType, occurred_at=event.occurredAt)
 
     def on_tick(self, now: datetime) -> Outcome:
         """Advance the clock to `now` (never back): fire what falls due, persist what changed."""

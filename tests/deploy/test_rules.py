@@ -1,0 +1,58 @@
+"""Prometheus rules and Alertmanager routing, checked with the tools that run them."""
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
+
+
+def run(*command: str, cwd: Path = DEPLOY) -> str:
+    tool = shutil.which(command[0])
+    assert tool is not None, f"{command[0]} is missing: ./run test installs it"
+    result = subprocess.run([tool, *command[1:]], capture_output=True, text=True, cwd=cwd)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def test_rules_are_valid() -> None:
+    assert "SUCCESS" in run("promtool", "check", "rules", "prometheus/rules/casewatch.rules.yml")
+
+
+def test_rule_unit_tests_pass() -> None:
+    assert "SUCCESS" in run("promtool", "test", "rules", "casewatch.test.yml",
+                            cwd=DEPLOY / "prometheus" / "tests")
+
+
+def test_prometheus_config_is_valid() -> None:
+    run("promtool", "check", "config", "--syntax-only", "prometheus/prometheus.yml")
+
+
+def test_alertmanager_config_is_valid() -> None:
+    run("amtool", "check-config", "alertmanager/alertmanager.yml")
+
+
+@pytest.mark.parametrize(
+    ("labels", "receivers"),
+    [
+        # One page per PDU: a critical case alert in Durham goes to that PDU's manager.
+        (["alertname=CasewatchCriticalCaseAlertOpen", "severity=page", "region=north-east",
+          "pdu=county-durham-darlington", "team=t1", "rule=A-KS-07"],
+         "county-durham-darlington-manager"),
+        (["alertname=CasewatchStandardInadequate", "severity=warning", "region=north-east",
+          "pdu=county-durham-darlington", "standard=2.3"], "county-durham-darlington-quality"),
+        (["alertname=CasewatchCriticalCaseAlertOpen", "severity=page", "region=north-east",
+          "pdu=tees-valley", "team=t9"], "tees-valley-manager"),
+        (["alertname=CasewatchStandardInadequate", "severity=warning", "region=north-east",
+          "pdu=northumberland"], "north-east-quality"),
+        (["alertname=CasewatchWorkerDown", "severity=page", "team=operations"], "operations"),
+        (["alertname=CasewatchStandardInadequate", "region=yorkshire", "pdu=leeds"],
+         "quality-unrouted"),
+    ],
+)
+def test_alerts_route_by_region_and_pdu(labels: list[str], receivers: str) -> None:
+    out = run("amtool", "config", "routes", "test",
+              "--config.file=alertmanager/alertmanager.yml", *labels)
+    assert out.strip() == receivers

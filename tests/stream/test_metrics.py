@@ -1,0 +1,40 @@
+"""A real Prometheus scraping a running worker: the recording rules give the inspection's
+numbers exactly as `casewatch replay` prints them for the same events."""
+
+from pathlib import Path
+
+from tests.stream.conftest import WorkerProcess, cli, start_worker, wait_until_processed
+from tests.stream.prometheus import prometheus
+from tests.stream.test_worker import replayed, simulated
+from workers.stream.settings import Settings
+
+
+def test_recording_rules_equal_replay(settings: Settings, workers: list[WorkerProcess],
+                                      tmp_path: Path) -> None:
+    stream = simulated(120, seed=21)
+    report = replayed(stream)
+    cli(settings, "topics", "create", "--regions", "north-east")
+    cli(settings, "publish", "-", stdin=stream)
+    worker = start_worker(settings, workers, tmp_path / "w1", CASEWATCH_METRICS_SECONDS="1")
+    wait_until_processed(settings, workers)
+    cli(settings, "clock", "advance", report["asOf"])
+    wait_until_processed(settings, workers)
+    with prometheus(tmp_path, [f"127.0.0.1:{worker.web_port}"]) as server:
+        (pdu,) = report["pdus"]
+        expected = report["pdus"][pdu]
+        score = float(server.wait_for("pdu:casewatch_case_supervision:score")[0]["value"][1])
+        # Let a scrape after the final refresh land, then compare everything at one instant.
+        server.wait_for("casewatch_watermark_timestamp_seconds > 0")
+        ratios = {(r["metric"]["standard"], r["metric"]["question"]): float(r["value"][1])
+                  for r in server.query(f'pdu:casewatch_key_question:ratio{{pdu="{pdu}"}}')}
+        ratings = {r["metric"]["standard"]: int(float(r["value"][1]))
+                   for r in server.query(f'pdu:casewatch_standard:rating{{pdu="{pdu}"}}')}
+        maximum = float(server.query("pdu:casewatch_case_supervision:max")[0]["value"][1])
+        score = float(server.query("pdu:casewatch_case_supervision:score")[0]["value"][1])
+    # Exactly equal: both divide the same two integers in IEEE doubles.
+    assert ratios == {(kq["standard"], kq["question"]): kq["ratio"]
+                      for kq in expected["keyQuestions"] if kq["ratio"] is not None}
+    assert ratings == {s["standard"]: s["score"] for s in expected["standards"]
+                       if s["score"] is not None}
+    assert (score, maximum) == (expected["caseSupervisionScore"]["score"],
+                                expected["caseSupervisionScore"]["max"])

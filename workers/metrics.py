@@ -1,0 +1,162 @@
+"""SPEC §9 metrics, recorded by the shells from what the engine returns.
+
+Both shells feed the same recorder the same way (every event's outcome, every alert change, the
+caseload at refresh time), so `casewatch replay --metrics-out` writes exactly the numbers a
+worker that processed the same events exports. Workers export counts; ratios, ratings and the
+score are recording rules (deploy/prometheus), so several workers' numbers add up. Labels are
+organisational codes only: never a CRN or a person.
+"""
+
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+
+from prometheus_client import CollectorRegistry, Gauge, Histogram
+from prometheus_client import Counter as CounterMetric
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from schemas.codes import AlertStatus
+from workers.engine.alert import AlertView
+from workers.engine.caseload import Caseload
+from workers.engine.ratings import answer_case
+
+ALERT_LABELS = ("region", "pdu", "team", "rule")
+PROCESSING_BUCKETS = (0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                      0.1, 0.25, 1.0)
+DELAY_BUCKETS = (1, 5, 15, 60, 300, 900, 3600, 4 * 3600, 86400, 3 * 86400, 7 * 86400,
+                 30 * 86400)
+
+
+class QualityMetrics:
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.events = CounterMetric("casewatch_events", "Case events by type and outcome",
+                                    ["event_type", "outcome"], registry=registry)
+        self.processing = Histogram("casewatch_event_processing_seconds",
+                                    "Time to apply one event", buckets=PROCESSING_BUCKETS,
+                                    registry=registry)
+        self.delay = Histogram("casewatch_event_delay_seconds",
+                               "Wall-clock time minus occurredAt when the worker applied an event",
+                               buckets=DELAY_BUCKETS, registry=registry)
+        self.opened = CounterMetric("casewatch_alerts_opened", "Alerts opened",
+                                    [*ALERT_LABELS, "severity"], registry=registry)
+        self.resolved = CounterMetric("casewatch_alerts_resolved", "Alerts resolved",
+                                      [*ALERT_LABELS, "resolution"], registry=registry)
+        self.open = Gauge("casewatch_alerts_open", "Alerts open now",
+                          [*ALERT_LABELS, "severity"], registry=registry)
+        self.watermark = Gauge("casewatch_watermark_timestamp_seconds",
+                               "Greatest occurredAt applied so far", registry=registry)
+        self.cases = CaseloadCollector()
+        registry.register(self.cases)
+        self._states: dict[str, tuple[AlertStatus, tuple[str, ...]]] = {}
+        self._watermark = float("-inf")
+
+    def event(self, event_type: str, outcome: str, occurred_at: datetime | None = None) -> None:
+        self.events.labels(event_type, outcome).inc()
+        if occurred_at is not None and outcome == "applied":
+            moment = occurred_at.timestamp()
+            if moment > self._watermark:  # the watermark only moves forward
+                self._watermark = moment
+                self.watermark.set(moment)
+
+    def alerts(self, changes: Iterable[AlertView]) -> None:
+        for change in changes:
+            a = change.assignment
+            labels = (a.region, a.pdu, a.team, change.rule.id)
+            severity = change.rule.severity.value
+            previous = self._states.get(change.alert_id)
+            if previous is not None and previous[0] == AlertStatus.OPEN:
+                self.open.labels(*previous[1], severity).dec()
+            if change.status == AlertStatus.OPEN:
+                self.open.labels(*labels, severity).inc()
+                if previous is None or previous[0] != AlertStatus.OPEN:
+                    self.opened.labels(*labels, severity).inc()
+            else:
+                if previous is None:
+                    self.opened.labels(*labels, severity).inc()  # found already resolved
+                if previous is None or previous[0] == AlertStatus.OPEN:
+                    resolution = change.resolution.value if change.resolution else "NONE"
+                    self.resolved.labels(*labels, resolution).inc()
+            self._states[change.alert_id] = (change.status, labels)
+
+    def baseline(self, views: Iterable[AlertView]) -> None:
+        """Alerts this process took over (restored from state): open ones count as open, but
+        they were opened before, so the opened and resolved counters do not move."""
+        for view in views:
+            a = view.assignment
+            labels = (a.region, a.pdu, a.team, view.rule.id)
+            if view.alert_id in self._states:
+                continue
+            if view.status == AlertStatus.OPEN:
+                self.open.labels(*labels, view.rule.severity.value).inc()
+            self._states[view.alert_id] = (view.status, labels)
+
+    def release(self, views: Iterable[AlertView]) -> None:
+        """Alerts another worker owns now: no longer counted as open here."""
+        for view in views:
+            state = self._states.pop(view.alert_id, None)
+            if state is not None and state[0] == AlertStatus.OPEN:
+                self.open.labels(*state[1], view.rule.severity.value).dec()
+
+    def caseloads(self, caseloads: Iterable[Caseload]) -> None:
+        self.cases.refresh(caseloads)
+
+
+class CaseloadCollector(Collector):
+    """Key-question answers and active cases, recomputed at each refresh (not per event)."""
+
+    def __init__(self) -> None:
+        self._answers: Counter[tuple[str, ...]] = Counter()
+        self._active: Counter[tuple[str, ...]] = Counter()
+        self._oldest: dict[tuple[str, ...], float] = {}
+
+    def refresh(self, caseloads: Iterable[Caseload]) -> None:
+        answers: Counter[tuple[str, ...]] = Counter()
+        active: Counter[tuple[str, ...]] = Counter()
+        oldest: dict[tuple[str, ...], float] = {}
+        for caseload in caseloads:
+            now = caseload.now
+            if now is None:
+                continue
+            for view in caseload.alerts():
+                if view.status == AlertStatus.OPEN:
+                    a = view.assignment
+                    key = (a.region, a.pdu, a.team, view.rule.severity.value)
+                    age = (now - view.opened_at).total_seconds()
+                    oldest[key] = max(age, oldest.get(key, 0.0))
+            for case in caseload.cases.values():
+                answered = answer_case(case, now, caseload.policy)
+                if answered is None:
+                    continue
+                for (standard, question), yes in answered.answers.items():
+                    key = (answered.region, answered.pdu, standard, question.value)
+                    # Both answers are exported, zero included, so a ratio of 0 is a value and
+                    # not a missing series.
+                    answers[(*key, "yes")] += 1 if yes else 0
+                    answers[(*key, "no")] += 0 if yes else 1
+                closed_at = case.facts.closed_at
+                if closed_at is None or closed_at > now:
+                    rosh = case.facts.risk_at(now).rosh
+                    active[(answered.region, answered.pdu, answered.team,
+                            rosh.value if rosh else "UNKNOWN")] += 1
+        self._answers, self._active, self._oldest = answers, active, oldest
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        answers = GaugeMetricFamily(
+            "casewatch_key_question_cases", "In-scope cases by key-question answer",
+            labels=["region", "pdu", "standard", "question", "answer"])
+        for labels, count in sorted(self._answers.items()):
+            answers.add_metric(list(labels), count)
+        yield answers
+        active = GaugeMetricFamily("casewatch_cases_active", "Allocated cases not closed",
+                                   labels=["region", "pdu", "team", "rosh"])
+        for labels, count in sorted(self._active.items()):
+            active.add_metric(list(labels), count)
+        yield active
+        oldest = GaugeMetricFamily(
+            "casewatch_alerts_open_oldest_age_seconds",
+            "Age, on the engine's clock, of the oldest open alert per team and severity",
+            labels=["region", "pdu", "team", "severity"])
+        for labels, age in sorted(self._oldest.items()):
+            oldest.add_metric(list(labels), age)
+        yield oldest
