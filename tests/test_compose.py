@@ -25,10 +25,11 @@ def test_the_compose_file_is_valid() -> None:
 
 def test_it_runs_the_broker_the_topics_the_worker_and_monitoring() -> None:
     services = set(compose("config", "--services").split())
-    assert {"kafka", "topics", "worker", "demo-publisher", "prometheus", "grafana"} <= services
+    assert {"kafka", "topics", "worker", "demo-publisher", "prometheus", "alertmanager",
+            "grafana"} <= services
 
 
-@pytest.mark.parametrize("service", ["kafka", "worker", "prometheus", "grafana"])
+@pytest.mark.parametrize("service", ["kafka", "worker", "prometheus", "alertmanager", "grafana"])
 def test_long_running_services_have_healthchecks(service: str) -> None:
     rendered = compose("config")
     section = rendered.split(f"\n  {service}:\n", 1)[1]

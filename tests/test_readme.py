@@ -28,3 +28,15 @@ def test_the_readme_replay_example_is_real_output(capsys: pytest.CaptureFixture[
     shown = text[start:text.index("```", start)]
     assert main(["replay", str(README.parent / "examples/small-pdu.jsonl"), "--limit", "2"]) == 0
     assert capsys.readouterr().out == shown
+
+
+def test_every_runbook_an_alert_links_to_exists() -> None:
+    import re
+
+    rules = (README.parent / "deploy/prometheus/rules/casewatch.rules.yml").read_text()
+    anchors = set(re.findall(r"README\.md#(runbook-[a-z-]+)", rules))
+    headings = {
+        "runbook-" + re.sub(r"[^a-z0-9]+", "-", h.lower()).strip("-")
+        for h in re.findall(r"^### Runbook: (.+)$", README.read_text(), flags=re.MULTILINE)
+    }
+    assert anchors and anchors <= headings, anchors - headings

@@ -3,6 +3,7 @@ numbers exactly as `casewatch replay` prints them for the same events."""
 
 from pathlib import Path
 
+from tests.deploy.test_dashboards import panel_queries
 from tests.stream.conftest import WorkerProcess, cli, start_worker, wait_until_processed
 from tests.stream.prometheus import prometheus
 from tests.stream.test_worker import replayed, simulated
@@ -11,7 +12,8 @@ from workers.stream.settings import Settings
 
 def test_recording_rules_equal_replay(settings: Settings, workers: list[WorkerProcess],
                                       tmp_path: Path) -> None:
-    stream = simulated(120, seed=21)
+    # A few bad lines too, so the dead-letter series exist as they would in production.
+    stream = simulated(120, seed=21) + b'{"broken\n{"eventType": "contact.recorded"}\n'
     report = replayed(stream)
     cli(settings, "topics", "create", "--regions", "north-east")
     cli(settings, "publish", "-", stdin=stream)
@@ -31,6 +33,10 @@ def test_recording_rules_equal_replay(settings: Settings, workers: list[WorkerPr
                    for r in server.query(f'pdu:casewatch_standard:rating{{pdu="{pdu}"}}')}
         maximum = float(server.query("pdu:casewatch_case_supervision:max")[0]["value"][1])
         score = float(server.query("pdu:casewatch_case_supervision:score")[0]["value"][1])
+        # Rates need a few scrapes; then every dashboard panel must show something.
+        server.wait_for('count_over_time(up{job="casewatch-worker"}[1m]) >= 4')
+        empty = [(board, title, expr) for board, title, expr in panel_queries()
+                 if not server.query(expr)]
     # Exactly equal: both divide the same two integers in IEEE doubles.
     assert ratios == {(kq["standard"], kq["question"]): kq["ratio"]
                       for kq in expected["keyQuestions"] if kq["ratio"] is not None}
@@ -38,3 +44,4 @@ def test_recording_rules_equal_replay(settings: Settings, workers: list[WorkerPr
                        if s["score"] is not None}
     assert (score, maximum) == (expected["caseSupervisionScore"]["score"],
                                 expected["caseSupervisionScore"]["max"])
+    assert empty == [], "dashboard panels without data"
