@@ -69,7 +69,7 @@ def region_pdu() -> list[dict[str, Any]]:
 
 def pdu_quality() -> dict[str, Any]:
     panels = [
-        panel("stat", "Case supervision score", (0, 0, 6, 6), [
+        panel("stat", "Case supervision score", (0, 0, 8, 6), [
             target(f"sum(pdu:casewatch_case_supervision:score{{{PDU}}})", "score"),
             target(f"sum(pdu:casewatch_case_supervision:max{{{PDU}}})", "out of", "B"),
         ], "Sum of the rated standards' scores (3 Outstanding … 0 Inadequate), as the inspection "
@@ -78,7 +78,7 @@ def pdu_quality() -> dict[str, Any]:
     ]
     for index, (standard, name) in enumerate(STANDARDS.items()):
         panels.append(panel(
-            "stat", f"{standard} {name}", (6 + 4 * index, 0, 4, 6),
+            "stat", f"{standard} {name}", (8 + 4 * index, 0, 4, 6),
             [target(f'min(pdu:casewatch_standard:rating{{{PDU}, standard="{standard}"}})',
                     "rating")],
             "Rated from the lowest key-question ratio: Outstanding ≥ 80%, Good ≥ 65%, "
