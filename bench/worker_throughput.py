@@ -20,30 +20,17 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
-from kafka.errors import KafkaError
-
 from workers.engine.policy import Policy
 from workers.runtime import tune_gc
 from workers.simulate import Simulation, write_jsonl
 from workers.stream.admin import create_topics
 from workers.stream.broker import Broker, free_port
+from workers.stream.lag import progress
 from workers.stream.publish import publish
 from workers.stream.settings import Settings
 from workers.stream.watch import PartitionWatch
 
 PROJECT = Path(__file__).resolve().parent.parent
-
-
-def committed(settings: Settings) -> int:
-    admin = KafkaAdminClient(bootstrap_servers=settings.bootstrap_servers)
-    try:
-        offsets = admin.list_group_offsets(settings.app_id).get(settings.app_id, {})
-        return sum(o.offset for tp, o in offsets.items() if tp.topic == settings.events_topic)
-    except KafkaError:
-        return 0
-    finally:
-        admin.close()
 
 
 def main() -> None:
@@ -73,10 +60,7 @@ def main() -> None:
                                alerts_topic_prefix="bench.alerts.", partitions=1)
             create_topics(settings, ["north-east"])
             publish(settings, lines)
-            consumer = KafkaConsumer(bootstrap_servers=broker.bootstrap)
-            total = consumer.end_offsets([TopicPartition(settings.events_topic, 0)])
-            consumer.close()
-            goal = sum(total.values())
+            _, goal = progress(settings, [settings.events_topic])
             env = {**os.environ, "CASEWATCH_EVENTS_TOPIC": settings.events_topic,
                    "CASEWATCH_TICKS_TOPIC": settings.ticks_topic,
                    "CASEWATCH_DEAD_LETTER_TOPIC": settings.dead_letter_topic,
@@ -90,7 +74,7 @@ def main() -> None:
             )
             first = None
             try:
-                while (done := committed(settings)) < goal:
+                while (done := progress(settings, [settings.events_topic])[0]) < goal:
                     if first is None and done > 0:
                         first = (time.perf_counter(), done)
                     time.sleep(0.2)

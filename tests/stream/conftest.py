@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
-from kafka.errors import KafkaError
+from kafka import KafkaConsumer, TopicPartition
 
 from workers.stream.broker import Broker, free_port
+from workers.stream.lag import caught_up, progress
 from workers.stream.settings import Settings
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -109,28 +109,27 @@ def cli(settings: Settings, *args: str, stdin: bytes | None = None) -> str:
 
 def committed_everything(settings: Settings, topic: str) -> bool:
     """Whether the worker group has committed every message of `topic`."""
-    return committed_fraction(settings, topic) >= 1.0
+    return caught_up(settings, [topic])
 
 
 def committed_fraction(settings: Settings, topic: str) -> float:
     """How much of `topic` the worker group has committed, 0 to 1."""
-    consumer = KafkaConsumer(bootstrap_servers=settings.bootstrap_servers)
-    admin = KafkaAdminClient(bootstrap_servers=settings.bootstrap_servers)
-    try:
-        partitions = [TopicPartition(topic, p)
-                      for p in consumer.partitions_for_topic(topic) or ()]
-        ends = consumer.end_offsets(partitions)
-        try:
-            committed = admin.list_group_offsets(settings.app_id).get(settings.app_id, {})
-        except KafkaError:  # the group coordinator is still starting: not yet
-            return 0.0
-        total = sum(ends.values())
-        done = sum(min(committed[tp].offset, end) if tp in committed else 0
-                   for tp, end in ends.items())
-        return done / total if total else 1.0
-    finally:
-        consumer.close()
-        admin.close()
+    done, total = progress(settings, [topic])
+    return done / total if total else 1.0
+
+
+def run_through_worker(settings: Settings, workers: list[WorkerProcess], state: Path,
+                       stream: bytes, as_of: str, regions: tuple[str, ...] = ("north-east",),
+                       **environment: str) -> WorkerProcess:
+    """Create the topics, publish `stream`, run a worker over it, advance its clock to `as_of`
+    and wait until it has processed everything."""
+    cli(settings, "topics", "create", "--regions", ",".join(regions))
+    cli(settings, "publish", "-", stdin=stream)
+    worker = start_worker(settings, workers, state, **environment)
+    wait_until_processed(settings, workers)
+    cli(settings, "clock", "advance", as_of)
+    wait_until_processed(settings, workers)
+    return worker
 
 
 def wait_until_processed(settings: Settings, workers: list[WorkerProcess],

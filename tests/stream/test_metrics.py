@@ -8,7 +8,7 @@ from pathlib import Path
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.deploy.test_dashboards import panel_queries
-from tests.stream.conftest import WorkerProcess, cli, start_worker, wait_until_processed
+from tests.stream.conftest import WorkerProcess, run_through_worker
 from tests.stream.prometheus import prometheus
 from tests.stream.test_worker import replayed, simulated
 from workers.cli import main
@@ -20,12 +20,8 @@ def test_recording_rules_equal_replay(settings: Settings, workers: list[WorkerPr
     # A few bad lines too, so the dead-letter series exist as they would in production.
     stream = simulated(120, seed=21) + b'{"broken\n{"eventType": "contact.recorded"}\n'
     report = replayed(stream)
-    cli(settings, "topics", "create", "--regions", "north-east")
-    cli(settings, "publish", "-", stdin=stream)
-    worker = start_worker(settings, workers, tmp_path / "w1", CASEWATCH_METRICS_SECONDS="1")
-    wait_until_processed(settings, workers)
-    cli(settings, "clock", "advance", report["asOf"])
-    wait_until_processed(settings, workers)
+    worker = run_through_worker(settings, workers, tmp_path / "w1", stream, report["asOf"],
+                                CASEWATCH_METRICS_SECONDS="1")
     with prometheus(tmp_path, [f"127.0.0.1:{worker.web_port}"]) as server:
         (pdu,) = report["pdus"]
         expected = report["pdus"][pdu]
@@ -75,12 +71,8 @@ def test_replay_metrics_out_equals_what_the_worker_exports(
     report = replayed(stream)
     assert main(["replay", str(tmp_path / "events.jsonl"), "--format", "json",
                  "--metrics-out", str(tmp_path / "replay.prom")]) == 0
-    cli(settings, "topics", "create", "--regions", "north-east")
-    cli(settings, "publish", "-", stdin=stream)
-    worker = start_worker(settings, workers, tmp_path / "w1", CASEWATCH_METRICS_SECONDS="1")
-    wait_until_processed(settings, workers)
-    cli(settings, "clock", "advance", report["asOf"])
-    wait_until_processed(settings, workers)
+    worker = run_through_worker(settings, workers, tmp_path / "w1", stream, report["asOf"],
+                                CASEWATCH_METRICS_SECONDS="1")
     time.sleep(2.5)  # a metrics refresh after the last tick
     with urllib.request.urlopen(f"http://127.0.0.1:{worker.web_port}/metrics") as answer:
         exported = samples(answer.read().decode())

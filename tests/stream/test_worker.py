@@ -16,6 +16,7 @@ from tests.stream.conftest import (
     committed_fraction,
     final_alerts,
     read_topic,
+    run_through_worker,
     start_worker,
     wait_until_processed,
 )
@@ -53,10 +54,7 @@ def test_worker_in_event_clock_mode_ends_with_exactly_replays_alerts(
 ) -> None:
     stream = simulated(60)
     report = replayed(stream)
-    cli(settings, "topics", "create", "--regions", "north-east")
-    cli(settings, "publish", "-", stdin=stream)
-    start_worker(settings, workers, tmp_path / "w1")
-    run_to_end(settings, workers, report)
+    run_through_worker(settings, workers, tmp_path / "w1", stream, report["asOf"])
     expected = {a["alertId"]: a for a in report["alerts"]}
     assert len(expected) > 100
     assert any(a["resolution"] == "WITHDRAWN" for a in expected.values())

@@ -2,6 +2,8 @@
 
 import argparse
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -126,18 +128,24 @@ def _broker(args: argparse.Namespace) -> int:
     return 0
 
 
-def _topics(args: argparse.Namespace) -> int:
+@contextmanager
+def kafka_errors(settings: Settings, doing: str) -> Iterator[None]:
+    """Report a Kafka failure as one line naming what was being done and where."""
     from kafka.errors import KafkaError
 
+    try:
+        yield
+    except KafkaError as error:
+        raise CommandError(f"cannot {doing} on {settings.bootstrap_servers}: {error}") from None
+
+
+def _topics(args: argparse.Namespace) -> int:
     from workers.stream.admin import create_topics
 
     settings = settings_from(args)
     regions = [r.strip() for r in args.regions.split(",") if r.strip()]
-    try:
+    with kafka_errors(settings, "create topics"):
         created = create_topics(settings, regions, args.events_retention_days)
-    except KafkaError as error:
-        raise CommandError(f"cannot create topics on {settings.bootstrap_servers}: "
-                           f"{error}") from None
     print(f"created {len(created)} topic(s): {', '.join(created) or 'all existed already'}")
     return 0
 
@@ -154,13 +162,11 @@ def _worker(args: argparse.Namespace) -> int:
 
 
 def _publish(args: argparse.Namespace) -> int:
-    from kafka.errors import KafkaError
-
     from workers.progress import Progress
     from workers.stream.publish import publish
 
     settings = settings_from(args)
-    try:
+    with kafka_errors(settings, "publish"):
         if args.path == "-":
             sent = publish(settings, sys.stdin.buffer)
         else:
@@ -172,15 +178,11 @@ def _publish(args: argparse.Namespace) -> int:
             with stream:
                 progress = Progress.for_input(path.stat().st_size, "publish")
                 sent = publish(settings, stream, progress)
-    except KafkaError as error:
-        raise CommandError(f"cannot publish to {settings.bootstrap_servers}: {error}") from None
     print(f"published {sent} messages to {settings.events_topic}", file=sys.stderr)
     return 0
 
 
 def _clock(args: argparse.Namespace) -> int:
-    from kafka.errors import KafkaError
-
     from workers.cli import timestamp
     from workers.stream.clock import advance
 
@@ -189,27 +191,21 @@ def _clock(args: argparse.Namespace) -> int:
         moment = timestamp(args.to)
     except argparse.ArgumentTypeError as error:
         raise CommandError(str(error)) from None
-    try:
+    with kafka_errors(settings, "advance the clock"):
         count = advance(settings, moment)
-    except KafkaError as error:
-        raise CommandError(f"cannot reach {settings.bootstrap_servers}: {error}") from None
     print(f"clock advanced to {moment.isoformat()} on {count} partitions", file=sys.stderr)
     return 0
 
 
 def _alerts(args: argparse.Namespace) -> int:
-    from kafka.errors import KafkaError
-
     from workers.stream.follow import follow, print_alerts
 
     settings = settings_from(args)
     try:
-        print_alerts(follow(settings, args.region, from_beginning=args.from_beginning,
-                            group=args.group, idle_exit=args.idle_exit),
-                     as_json=args.format == "json")
-    except KafkaError as error:
-        raise CommandError(f"cannot follow alerts on {settings.bootstrap_servers}: "
-                           f"{error}") from None
+        with kafka_errors(settings, "follow alerts"):
+            print_alerts(follow(settings, args.region, from_beginning=args.from_beginning,
+                                group=args.group, idle_exit=args.idle_exit),
+                         as_json=args.format == "json")
     except KeyboardInterrupt:
         pass
     return 0

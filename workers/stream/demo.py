@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
-from kafka.errors import KafkaError
 
 from workers.engine.policy import Policy
 from workers.replay import replay
@@ -26,6 +25,7 @@ from workers.report import Cohort
 from workers.stream.admin import create_topics
 from workers.stream.broker import Broker, free_port
 from workers.stream.follow import render
+from workers.stream.lag import caught_up
 from workers.stream.publish import publish
 from workers.stream.settings import Settings
 from workers.table import SEVERITY_ORDER
@@ -120,31 +120,13 @@ def _watch(settings: Settings, worker: subprocess.Popen[bytes], as_of: str,
                 print(f"  … {len(latest)} alerts so far ({summary})", file=sys.stderr)
         if worker.poll() is not None:
             raise RuntimeError("the demo worker stopped unexpectedly; see its log in .demo/")
-        if _all_committed(settings):
+        if caught_up(settings, (settings.events_topic, settings.ticks_topic)):
             if advanced:
                 break
             advance(settings, datetime.fromisoformat(as_of))
             advanced = True
     consumer.close()
     return latest
-
-
-def _all_committed(settings: Settings) -> bool:
-    admin = KafkaAdminClient(bootstrap_servers=settings.bootstrap_servers)
-    consumer = KafkaConsumer(bootstrap_servers=settings.bootstrap_servers)
-    try:
-        committed = admin.list_group_offsets(settings.app_id).get(settings.app_id, {})
-        for topic in (settings.events_topic, settings.ticks_topic):
-            partitions = [TopicPartition(topic, p) for p in range(settings.partitions)]
-            for tp, end in consumer.end_offsets(partitions).items():
-                if end and (tp not in committed or committed[tp].offset < end):
-                    return False
-        return True
-    except KafkaError:
-        return False
-    finally:
-        admin.close()
-        consumer.close()
 
 
 def _forget_earlier_demos(settings: Settings, keep: str) -> None:

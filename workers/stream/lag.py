@@ -1,0 +1,36 @@
+"""How far the worker group is behind on a topic: committed offsets against end offsets."""
+
+from collections.abc import Iterable
+
+from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+from kafka.errors import KafkaError
+
+from workers.stream.settings import Settings
+
+
+def progress(settings: Settings, topics: Iterable[str]) -> tuple[int, int]:
+    """(messages the worker group has committed, messages in the topics). Before the group's
+    coordinator answers, nothing counts as committed."""
+    consumer = KafkaConsumer(bootstrap_servers=settings.bootstrap_servers,
+                             security_protocol=settings.security_protocol)
+    admin = KafkaAdminClient(bootstrap_servers=settings.bootstrap_servers,
+                             security_protocol=settings.security_protocol)
+    try:
+        partitions = [TopicPartition(topic, p) for topic in topics
+                      for p in sorted(consumer.partitions_for_topic(topic) or ())]
+        ends = consumer.end_offsets(partitions)
+        try:
+            committed = admin.list_group_offsets(settings.app_id).get(settings.app_id, {})
+        except KafkaError:
+            committed = {}
+        done = sum(min(committed[tp].offset, end) for tp, end in ends.items()
+                   if tp in committed)
+        return done, sum(ends.values())
+    finally:
+        consumer.close()
+        admin.close()
+
+
+def caught_up(settings: Settings, topics: Iterable[str]) -> bool:
+    done, total = progress(settings, topics)
+    return done >= total
