@@ -58,9 +58,9 @@ def _describe(detail: object) -> str:
     if kind == "json_invalid":
         return f"invalid JSON: {detail['ctx'].get('error', detail['msg'])}"
     if kind == "union_tag_invalid":
-        return f"unknown eventType {given.get('eventType')!r}" if isinstance(given, dict) else (
-            "unknown eventType"
-        )
+        # An event type is a code, but a producer could put anything there: cap what is echoed.
+        tag = given.get("eventType") if isinstance(given, dict) else None
+        return f"unknown eventType {str(tag)[:40]!r}" if tag is not None else "unknown eventType"
     if kind == "union_tag_not_found":
         return "missing field eventType"
     if kind in ("dict_type", "model_type") and not path:
@@ -72,7 +72,8 @@ def _describe(detail: object) -> str:
     if kind == "timezone_aware":
         return f"timestamp without offset at {path}"
     if path == "crn" and kind == "string_pattern_mismatch":
-        return f"bad CRN {given!r} (expected one capital letter and six digits)"
+        # The value is not echoed: a malformed CRN field may hold a name.
+        return "bad CRN (expected one capital letter and six digits)"
     if kind == "missing":
         return f"missing field {path}"
     return f"invalid field {path}: {detail['msg']}"

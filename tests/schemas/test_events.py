@@ -48,7 +48,7 @@ def test_registration_codes_are_open() -> None:
         ({**GOOD, "version": 2}, "unsupported version 2"),
         ({**GOOD, "occurredAt": "2025-07-01T10:00:00"}, "timestamp without offset at occurredAt"),
         ({**GOOD, "occurredAt": "yesterday"}, "invalid field occurredAt"),
-        ({**GOOD, "crn": "x12345"}, "bad CRN 'x12345'"),
+        ({**GOOD, "crn": "x12345"}, "bad CRN (expected one capital letter and six digits)"),
         ({**GOOD, "detail": {**GOOD["detail"], "outcome": "LATE"}}, "invalid field detail.outcome"),
         ({**GOOD, "detail": {"contactId": "c"}}, "missing field detail.type"),
         ({**GOOD, "eventId": ""}, "invalid field eventId"),
@@ -63,6 +63,13 @@ def test_bad_input_is_rejected_with_a_reason_naming_the_problem(
     message: dict[str, Any] | str, reason: str
 ) -> None:
     assert reason in reason_for(message)
+
+
+def test_reasons_do_not_repeat_what_may_be_personal_data() -> None:
+    reason = reason_for({**GOOD, "crn": "Jane Smith"})
+    assert "Jane" not in reason
+    long_type = reason_for({**GOOD, "eventType": "x" * 500})
+    assert len(long_type) < 80
 
 
 def test_the_rejection_keeps_the_event_id_when_there_is_one() -> None:

@@ -44,7 +44,7 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
         store="rocksdb://",
         datadir=str(settings.state_dir),
         web_port=settings.web_port,
-        web_host="127.0.0.1",
+        web_host=settings.web_host,
         topic_partitions=settings.partitions,
         topic_replication_factor=settings.replication,
         processing_guarantee="at_least_once",

@@ -15,6 +15,7 @@
 | CASEWATCH_TICK_SECONDS            | 30                       |
 | CASEWATCH_METRICS_SECONDS         | 10                       |
 | CASEWATCH_WEB_PORT                | 6066                     |
+| CASEWATCH_WEB_HOST                | 127.0.0.1                |
 | CASEWATCH_SESSION_TIMEOUT         | 15 (seconds)             |
 | CASEWATCH_SECURITY_PROTOCOL       | PLAINTEXT                |
 
@@ -45,6 +46,8 @@ class Settings:
     tick_seconds: float = 30.0
     metrics_seconds: float = 10.0  # how often key-question and caseload gauges are recomputed
     web_port: int = 6066
+    # Loopback by default; 0.0.0.0 where Prometheus scrapes from another host or container.
+    web_host: str = "127.0.0.1"
     # How long a silent worker keeps its partitions before others take over. Kafka's 45 s
     # default leaves a crashed worker's cases unwatched for most of a minute.
     session_timeout: float = 15.0
@@ -76,6 +79,7 @@ class Settings:
             tick_seconds=float(env.get("CASEWATCH_TICK_SECONDS", base.tick_seconds)),
             metrics_seconds=float(env.get("CASEWATCH_METRICS_SECONDS", base.metrics_seconds)),
             web_port=int(env.get("CASEWATCH_WEB_PORT", base.web_port)),
+            web_host=env.get("CASEWATCH_WEB_HOST", base.web_host),
             session_timeout=float(env.get("CASEWATCH_SESSION_TIMEOUT", base.session_timeout)),
             security_protocol=env.get("CASEWATCH_SECURITY_PROTOCOL", base.security_protocol),
         )
