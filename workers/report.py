@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from workers.engine.alert import AlertView, _timestamp
+from workers.engine.alert import _timestamp
 from workers.engine.caseload import Caseload
 from workers.engine.ratings import CaseAnswers, Ratings, answer_case, in_cohort, rate
 
@@ -67,6 +67,3 @@ def ratings_json(ratings: Ratings) -> dict[str, Any]:
         "caseSupervisionScore": {"score": ratings.score, "max": ratings.max_score},
     }
 
-
-def open_alerts(alerts: list[AlertView]) -> list[AlertView]:
-    return [a for a in alerts if a.resolution is None]
