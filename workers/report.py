@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from workers.engine.alert import _timestamp
+from workers.engine.alert import wire_timestamp
 from workers.engine.caseload import Caseload
 from workers.engine.ratings import CaseAnswers, Ratings, answer_case, in_cohort, rate
 
@@ -37,7 +37,7 @@ def build_report(caseload: Caseload, tally: EventTally, cohort: Cohort) -> dict[
         key=lambda v: (v.opened_at, v.crn, v.rule.id, v.alert_id),
     )
     return {
-        "asOf": _timestamp(now),
+        "asOf": wire_timestamp(now),
         "events": {
             "read": tally.read,
             "applied": tally.applied,

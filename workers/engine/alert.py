@@ -84,9 +84,9 @@ class AlertView:
             "practitionerId": self.assignment.practitioner_id,
             "managerId": self.assignment.manager_id,
             "rosh": self.rosh.value if self.rosh else None,
-            "openedAt": _timestamp(self.opened_at),
+            "openedAt": wire_timestamp(self.opened_at),
             "dueDate": self.due.isoformat() if self.due else None,
-            "resolvedAt": _timestamp(self.resolved_at) if self.resolved_at else None,
+            "resolvedAt": wire_timestamp(self.resolved_at) if self.resolved_at else None,
             "summary": self.summary,
             "recommendedAction": rule.action,
             "evidence": list(self.evidence),
@@ -119,5 +119,6 @@ def view(crn: str, breach: Breach, facts: CaseFacts, now: datetime) -> AlertView
     )
 
 
-def _timestamp(moment: datetime) -> str:
+def wire_timestamp(moment: datetime) -> str:
+    """RFC 3339 in UTC with a Z, as every timestamp casewatch writes."""
     return moment.isoformat().replace("+00:00", "Z")
