@@ -94,12 +94,15 @@ class RiskState:
 
     @property
     def high_risk(self) -> bool:
-        return (self.rosh is not None and ROSH_RANK[self.rosh] >= 2) or self.mapp or (
-            "RCPR" in self.codes
-        )
+        return is_high(self.rosh) or self.mapp or "RCPR" in self.codes
 
 
 NO_RISK = RiskState(None, frozenset())
+
+
+def is_high(rosh: Rosh | None) -> bool:
+    """RoSH HIGH or VERY_HIGH."""
+    return rosh is not None and ROSH_RANK[rosh] >= 2
 NEVER = datetime.min.replace(tzinfo=UTC)
 
 

@@ -14,7 +14,13 @@ from schemas.events import AssessmentCompleted, EnquiryResponded
 from workers.engine.facts import CaseFacts, Occurrence
 from workers.engine.policy import Policy
 from workers.engine.rule import Finding, Rule
-from workers.engine.rules.patterns import Hit, deadline, flawed_artefacts, latest_of
+from workers.engine.rules.patterns import (
+    Hit,
+    after_allocation,
+    deadline,
+    flawed_artefacts,
+    latest_of,
+)
 
 POLICE = EnquiryAgency.POLICE_DOMESTIC_ABUSE
 CHILDREN = EnquiryAgency.CHILDRENS_SERVICES
@@ -23,14 +29,8 @@ AGENCY_PHRASE = {POLICE: "police domestic-abuse", CHILDREN: "children's services
 
 def _enquiry_at_allocation(rule_id: str, agency: EnquiryAgency) -> Rule:
     def find(facts: CaseFacts, policy: Policy) -> Iterable[Finding]:
-        allocation = facts.allocation
-        assert allocation is not None
         requests = [r for r in facts.requests if r.event.detail.agency == agency]
-        found = deadline(
-            allocation.event_id, allocation.at, policy.span(rule_id, "working_days"), requests,
-            after=None, evidence=(allocation.event_id,),
-        )
-        return [found] if found else []
+        return after_allocation(facts, policy.span(rule_id, "working_days"), requests)
 
     phrase = AGENCY_PHRASE[agency]
     return Rule(
@@ -219,13 +219,7 @@ A_KS_07 = Rule(
 
 
 def _find_no_assessment(facts: CaseFacts, policy: Policy) -> Iterable[Finding]:
-    allocation = facts.allocation
-    assert allocation is not None
-    found = deadline(
-        allocation.event_id, allocation.at, policy.span("A-EN-01", "working_days"),
-        facts.assessments, after=None, evidence=(allocation.event_id,),
-    )
-    return [found] if found else []
+    return after_allocation(facts, policy.span("A-EN-01", "working_days"), facts.assessments)
 
 
 A_EN_01 = Rule(

@@ -20,12 +20,13 @@ from schemas.events import (
     SupervisionResumed,
     SupervisionSuspended,
 )
-from workers.engine.facts import NEW_CONCERN_INTELLIGENCE, ROSH_RANK, CaseFacts, Occurrence
+from workers.engine.facts import NEW_CONCERN_INTELLIGENCE, CaseFacts, Occurrence, is_high
 from workers.engine.policy import Policy, Span
 from workers.engine.rule import Finding, Rule
 from workers.engine.rules import assessment
 from workers.engine.rules.patterns import (
     Stamped,
+    after_allocation,
     chain,
     deadline,
     first_after,
@@ -46,17 +47,13 @@ CONCERN_PHRASE = {
 }
 
 
-def _is_high(rosh: Rosh | None) -> bool:
-    return rosh is not None and ROSH_RANK[rosh] >= 2
-
-
 def _find_home_visits(facts: CaseFacts, policy: Policy) -> Iterable[Finding]:
     allocation = facts.allocation
     assert allocation is not None
     visits = facts.home_visits
     anchors: list[tuple[datetime, str, Span, str]] = []
     at_allocation = facts.risk_at(allocation.at)
-    if _is_high(at_allocation.rosh):
+    if is_high(at_allocation.rosh):
         anchors.append((allocation.at, allocation.event_id,
                         policy.span("I-KS-01", "high_rosh_days"), "allocation at high RoSH"))
     elif at_allocation.rosh == Rosh.MEDIUM:
@@ -66,7 +63,7 @@ def _find_home_visits(facts: CaseFacts, policy: Policy) -> Iterable[Finding]:
     for at, event_id, risk in facts.risk_timeline():
         if (at, event_id) <= (allocation.at, allocation.event_id):
             continue
-        if _is_high(risk.rosh) and not _is_high(previous.rosh):
+        if is_high(risk.rosh) and not is_high(previous.rosh):
             anchors.append((at, event_id, policy.span("I-KS-01", "rising_rosh_days"),
                             "RoSH rising to high"))
         previous = risk
@@ -127,7 +124,7 @@ def _find_contact_gaps(facts: CaseFacts, policy: Policy) -> Iterable[Finding]:
             if plan is not None and plan.event.detail.contactFrequencyDays is not None:
                 span = Span(plan.event.detail.contactFrequencyDays, "days")
             else:
-                span = high if _is_high(risk.rosh) else other
+                span = high if is_high(risk.rosh) else other
         limits[moment] = span
         return span
 
@@ -268,13 +265,7 @@ I_KS_05 = Rule(
 
 
 def _find_no_first_contact(facts: CaseFacts, policy: Policy) -> Iterable[Finding]:
-    allocation = facts.allocation
-    assert allocation is not None
-    found = deadline(
-        allocation.event_id, allocation.at, policy.span("I-EN-01", "working_days"),
-        facts.attended, after=None, evidence=(allocation.event_id,),
-    )
-    return [found] if found else []
+    return after_allocation(facts, policy.span("I-EN-01", "working_days"), facts.attended)
 
 
 I_EN_01 = Rule(

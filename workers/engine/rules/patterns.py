@@ -53,6 +53,15 @@ def latest_of(*stamped: Stamped) -> datetime | None:
     return max(ends) if ends else None
 
 
+def after_allocation(facts: CaseFacts, span: Span, satisfiers: Stamped) -> list[Finding]:
+    """A deadline counted from allocation, met by any satisfier before it breaches."""
+    allocation = facts.allocation
+    assert allocation is not None  # rules run only on allocated cases
+    found = deadline(allocation.event_id, allocation.at, span, satisfiers, after=None,
+                     evidence=(allocation.event_id,))
+    return [found] if found else []
+
+
 def first_after(stamped: Stamped, moment: datetime) -> tuple[datetime, str, Any] | None:
     index = bisect_right(stamped, (moment, MAX_ID))
     return stamped[index] if index < len(stamped) else None

@@ -9,7 +9,7 @@ from workers.engine.policy import Policy
 from workers.engine.rule import Finding, Rule
 from workers.engine.rules.patterns import (
     Hit,
-    deadline,
+    after_allocation,
     flawed_artefacts,
     latest_before,
     latest_of,
@@ -80,13 +80,7 @@ P_KS_02 = Rule(
 
 
 def _find_no_plan(facts: CaseFacts, policy: Policy) -> Iterable[Finding]:
-    allocation = facts.allocation
-    assert allocation is not None
-    found = deadline(
-        allocation.event_id, allocation.at, policy.span("P-EN-01", "working_days"), facts.plans,
-        after=None, evidence=(allocation.event_id,),
-    )
-    return [found] if found else []
+    return after_allocation(facts, policy.span("P-EN-01", "working_days"), facts.plans)
 
 
 P_EN_01 = Rule(

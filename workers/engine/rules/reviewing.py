@@ -11,9 +11,10 @@ from schemas.codes import (
     Severity,
 )
 from schemas.events import ReviewCompleted, SupervisionResumed
-from workers.engine.facts import ROSH_RANK, CaseFacts, Occurrence
+from workers.engine.facts import CaseFacts, Occurrence, is_high
 from workers.engine.policy import Policy, Span
 from workers.engine.rule import Finding, Rule
+from workers.engine.rules.assessment import AGENCY_PHRASE
 from workers.engine.rules.patterns import (
     Hit,
     chain,
@@ -27,10 +28,6 @@ ENQUIRY_NEEDED = {
     IntelligenceKind.NEW_RELATIONSHIP: EnquiryAgency.POLICE_DOMESTIC_ABUSE,
     IntelligenceKind.DOMESTIC_INCIDENT: EnquiryAgency.POLICE_DOMESTIC_ABUSE,
     IntelligenceKind.CHILD_CONTACT_CHANGE: EnquiryAgency.CHILDRENS_SERVICES,
-}
-AGENCY_PHRASE = {
-    EnquiryAgency.POLICE_DOMESTIC_ABUSE: "police domestic-abuse",
-    EnquiryAgency.CHILDRENS_SERVICES: "children's services",
 }
 DESISTANCE_CHANGES = frozenset({
     IntelligenceKind.CONVICTION,
@@ -152,8 +149,7 @@ def _find_review_overdue(facts: CaseFacts, policy: Policy) -> Iterable[Finding]:
     anchors = sorted({(o.at, o.event_id) for o in (*first_assessment, *reviews, *resumed)})
 
     def limit(moment: datetime) -> Span:
-        rosh = facts.risk_at(moment).rosh
-        return high if rosh is not None and ROSH_RANK[rosh] >= 2 else other
+        return high if is_high(facts.risk_at(moment).rosh) else other
 
     return chain(anchors, limit, reviews, suspended=facts.suspended_at)
 
