@@ -6,6 +6,7 @@ Derived timelines (RoSH, registrations) are rebuilt lazily when an event that fe
 """
 
 from bisect import bisect_right, insort
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Generic, NamedTuple, TypeVar
@@ -174,6 +175,11 @@ class CaseFacts:
             self.memo.clear()
         if isinstance(event, CaseAllocated):
             self._first_assignment = None
+
+    def occurrences(self) -> Iterator[Occurrence[Any]]:
+        """Every accepted event once, list by list (each list in time order)."""
+        for name in _EVENT_LISTS:
+            yield from getattr(self, name)
 
     # -- case frame ------------------------------------------------------------------------
 
@@ -356,6 +362,7 @@ _LIST_BY_TYPE = {
     "supervision.suspended": "suspensions",
     "supervision.resumed": "suspensions",
 }
+_EVENT_LISTS = tuple(dict.fromkeys(_LIST_BY_TYPE.values()))
 _RISK_TYPES = frozenset(
     {"case.allocated", "assessment.completed", "registration.added", "registration.removed"}
 )

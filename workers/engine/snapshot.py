@@ -27,7 +27,7 @@ def snapshot(case: CaseState, now: datetime) -> bytes:
     # and re-serialising the whole history each time would make it quadratic in practice.
     wire = case.wire
     events = []
-    for occurrence in _occurrences(case):
+    for occurrence in case.facts.occurrences():  # any order: restore re-sorts as it adds
         text = wire.get(occurrence.event_id)
         if text is None:
             text = wire[occurrence.event_id] = case_event_adapter.dump_json(
@@ -58,16 +58,6 @@ def restore(data: bytes, policy: Policy) -> tuple[CaseState, datetime]:
         case.published[view.alert_id] = view
     case._schedule(now)
     return case, now
-
-
-def _occurrences(case: CaseState) -> list[Any]:
-    facts = case.facts
-    lists = (facts.allocations, facts.transfers, facts.closures, facts.registrations,
-             facts.requests, facts.responses, facts.assessments, facts.plans, facts.requirements,
-             facts.requirement_starts, facts.requirement_ends, facts.contacts, facts.referrals,
-             facts.referral_starts, facts.intelligence, facts.reviews, facts.oversight,
-             facts.suspensions)
-    return sorted(occurrence for entries in lists for occurrence in entries)
 
 
 def _view_to_json(view: AlertView) -> list[Any]:
