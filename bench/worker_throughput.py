@@ -61,16 +61,13 @@ def main() -> None:
             create_topics(settings, ["north-east"])
             publish(settings, lines)
             _, goal = progress(settings, [settings.events_topic])
-            env = {**os.environ, "CASEWATCH_EVENTS_TOPIC": settings.events_topic,
-                   "CASEWATCH_TICKS_TOPIC": settings.ticks_topic,
-                   "CASEWATCH_DEAD_LETTER_TOPIC": settings.dead_letter_topic,
-                   "CASEWATCH_ALERTS_TOPIC_PREFIX": settings.alerts_topic_prefix}
+            running = replace(settings, clock="event", state_dir=Path(home) / "state",
+                              web_port=free_port())
             launched = time.perf_counter()
             worker = subprocess.Popen(
-                [sys.executable, "-m", "workers.cli", "worker", "--bootstrap", broker.bootstrap,
-                 "--partitions", "1", "--app-id", "bench", "--clock", "event",
-                 "--state-dir", str(Path(home) / "state"), "--web-port", str(free_port())],
-                cwd=PROJECT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                [sys.executable, "-m", "workers.cli", "worker"], cwd=PROJECT,
+                env={**os.environ, **running.environment()},
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             )
             first = None
             try:

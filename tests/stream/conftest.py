@@ -73,35 +73,21 @@ def workers() -> Iterator[list[WorkerProcess]]:
 def start_worker(settings: Settings, started: list[WorkerProcess], state: Path,
                  **environment: str) -> WorkerProcess:
     log = state.with_suffix(".log")
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", **environment}
-    web_port = free_port()
+    running = replace(settings, state_dir=state, web_port=free_port())
     process = subprocess.Popen(
-        [sys.executable, "-m", "workers.cli", "worker", "--bootstrap", settings.bootstrap_servers,
-         "--partitions", str(settings.partitions), "--app-id", settings.app_id,
-         "--clock", settings.clock, "--state-dir", str(state), "--web-port", str(web_port),
-         "--loglevel", "info"],
-        cwd=PROJECT, env={**env, **topic_env(settings)},
+        [sys.executable, "-m", "workers.cli", "worker", "--loglevel", "info"], cwd=PROJECT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1", **running.environment(), **environment},
         stdout=log.open("wb"), stderr=subprocess.STDOUT,
     )
-    worker = WorkerProcess(process, log, web_port)
+    worker = WorkerProcess(process, log, running.web_port)
     started.append(worker)
     return worker
 
 
-def topic_env(settings: Settings) -> dict[str, str]:
-    return {
-        "CASEWATCH_EVENTS_TOPIC": settings.events_topic,
-        "CASEWATCH_TICKS_TOPIC": settings.ticks_topic,
-        "CASEWATCH_DEAD_LETTER_TOPIC": settings.dead_letter_topic,
-        "CASEWATCH_ALERTS_TOPIC_PREFIX": settings.alerts_topic_prefix,
-    }
-
-
 def cli(settings: Settings, *args: str, stdin: bytes | None = None) -> str:
     result = subprocess.run(
-        [sys.executable, "-m", "workers.cli", *args, "--bootstrap", settings.bootstrap_servers,
-         "--partitions", str(settings.partitions)],
-        cwd=PROJECT, env={**os.environ, **topic_env(settings)}, input=stdin,
+        [sys.executable, "-m", "workers.cli", *args],
+        cwd=PROJECT, env={**os.environ, **settings.environment()}, input=stdin,
         capture_output=True, check=True,
     )
     return result.stdout.decode()

@@ -79,17 +79,12 @@ def standing(alerts: dict[str, Any]) -> dict[str, Any]:
 
 
 def _start_worker(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "CASEWATCH_EVENTS_TOPIC": settings.events_topic,
-           "CASEWATCH_TICKS_TOPIC": settings.ticks_topic,
-           "CASEWATCH_DEAD_LETTER_TOPIC": settings.dead_letter_topic,
-           "CASEWATCH_ALERTS_TOPIC_PREFIX": settings.alerts_topic_prefix}
     log.parent.mkdir(parents=True, exist_ok=True)
+    worker = replace(settings, web_port=free_port())
     return subprocess.Popen(
-        [sys.executable, "-m", "workers.cli", "worker", "--bootstrap", settings.bootstrap_servers,
-         "--partitions", str(settings.partitions), "--app-id", settings.app_id,
-         "--clock", "event", "--state-dir", str(settings.state_dir),
-         "--web-port", str(free_port())],
-        cwd=PROJECT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
+        [sys.executable, "-m", "workers.cli", "worker"], cwd=PROJECT,
+        env={**os.environ, **worker.environment()}, stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
     )
 
 

@@ -24,9 +24,10 @@ come from files named by variables and are never logged.
 """
 
 import os
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 Clock = Literal["wall", "event"]
 
@@ -57,29 +58,22 @@ class Settings:
         return f"{self.alerts_topic_prefix}{region}"
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+        """Settings from CASEWATCH_<FIELD> variables; unset ones keep their defaults."""
         env = os.environ if environ is None else environ
-        base = cls()
-        clock = env.get("CASEWATCH_CLOCK", base.clock)
-        if clock not in ("wall", "event"):
-            raise ValueError(f"CASEWATCH_CLOCK must be wall or event, not {clock!r}")
-        return replace(
-            base,
-            bootstrap_servers=env.get("CASEWATCH_BOOTSTRAP_SERVERS", base.bootstrap_servers),
-            app_id=env.get("CASEWATCH_APP_ID", base.app_id),
-            events_topic=env.get("CASEWATCH_EVENTS_TOPIC", base.events_topic),
-            ticks_topic=env.get("CASEWATCH_TICKS_TOPIC", base.ticks_topic),
-            dead_letter_topic=env.get("CASEWATCH_DEAD_LETTER_TOPIC", base.dead_letter_topic),
-            alerts_topic_prefix=env.get("CASEWATCH_ALERTS_TOPIC_PREFIX",
-                                        base.alerts_topic_prefix),
-            partitions=int(env.get("CASEWATCH_PARTITIONS", base.partitions)),
-            replication=int(env.get("CASEWATCH_REPLICATION", base.replication)),
-            state_dir=Path(env.get("CASEWATCH_STATE_DIR", str(base.state_dir))),
-            clock=clock,  # type: ignore[arg-type]
-            tick_seconds=float(env.get("CASEWATCH_TICK_SECONDS", base.tick_seconds)),
-            metrics_seconds=float(env.get("CASEWATCH_METRICS_SECONDS", base.metrics_seconds)),
-            web_port=int(env.get("CASEWATCH_WEB_PORT", base.web_port)),
-            web_host=env.get("CASEWATCH_WEB_HOST", base.web_host),
-            session_timeout=float(env.get("CASEWATCH_SESSION_TIMEOUT", base.session_timeout)),
-            security_protocol=env.get("CASEWATCH_SECURITY_PROTOCOL", base.security_protocol),
-        )
+        values: dict[str, Any] = {}
+        for field in fields(cls):
+            text = env.get(variable(field.name))
+            if text is not None:  # parsed as the default's type: str, int, float or Path
+                values[field.name] = type(getattr(cls, field.name))(text)
+        if values.get("clock", cls.clock) not in ("wall", "event"):
+            raise ValueError(f"CASEWATCH_CLOCK must be wall or event, not {values['clock']!r}")
+        return cls(**values)
+
+    def environment(self) -> dict[str, str]:
+        """These settings as CASEWATCH_<FIELD> variables, for a process started with them."""
+        return {variable(field.name): str(getattr(self, field.name)) for field in fields(self)}
+
+
+def variable(field: str) -> str:
+    return f"CASEWATCH_{field.upper()}"
