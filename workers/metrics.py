@@ -51,8 +51,11 @@ class QualityMetrics:
         self._states: dict[str, tuple[AlertStatus, tuple[str, ...]]] = {}
         self._watermark = float("-inf")
 
-    def event(self, event_type: str, outcome: str, occurred_at: datetime | None = None) -> None:
-        self.events.labels(event_type, outcome).inc()
+    def event(self, event_type: str | None, outcome: str,
+              occurred_at: datetime | None = None) -> None:
+        """One message's outcome. A type the contract does not know is labelled "unknown", so
+        bad input cannot grow the label set."""
+        self.events.labels(event_type or "unknown", outcome).inc()
         if occurred_at is not None and outcome == "applied":
             moment = occurred_at.timestamp()
             if moment > self._watermark:  # the watermark only moves forward
@@ -61,8 +64,7 @@ class QualityMetrics:
 
     def alerts(self, changes: Iterable[AlertView]) -> None:
         for change in changes:
-            a = change.assignment
-            labels = (a.region, a.pdu, a.team, change.rule.id)
+            labels = _labels(change)
             severity = change.rule.severity.value
             previous = self._states.get(change.alert_id)
             if previous is not None and previous[0] == AlertStatus.OPEN:
@@ -83,8 +85,7 @@ class QualityMetrics:
         """Alerts this process took over (restored from state): open ones count as open, but
         they were opened before, so the opened and resolved counters do not move."""
         for view in views:
-            a = view.assignment
-            labels = (a.region, a.pdu, a.team, view.rule.id)
+            labels = _labels(view)
             if view.alert_id in self._states:
                 continue
             if view.status == AlertStatus.OPEN:
@@ -100,6 +101,11 @@ class QualityMetrics:
 
     def caseloads(self, caseloads: Iterable[Caseload]) -> None:
         self.cases.refresh(caseloads)
+
+
+def _labels(view: AlertView) -> tuple[str, str, str, str]:
+    a = view.assignment
+    return a.region, a.pdu, a.team, view.rule.id
 
 
 class CaseloadCollector(Collector):

@@ -41,7 +41,7 @@ def replay(
                 {"line": number, "eventId": rejection.event_id, "reason": rejection.reason}
             )
             if metrics is not None:
-                metrics.event(rejection.event_type or "unknown", "rejected")
+                metrics.event(rejection.event_type, "rejected")
             continue
         applied = caseload.apply(event)
         if applied.duplicate:

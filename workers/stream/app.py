@@ -133,10 +133,10 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
 
     def record_event(outcome: Outcome, wall_now: datetime | None) -> None:
         if outcome.rejection is not None:
-            metrics.event(outcome.rejection.event_type or "unknown", "rejected")
+            metrics.event(outcome.rejection.event_type, "rejected")
             return
-        kind = outcome.event_type or "unknown"
-        metrics.event(kind, "duplicate" if outcome.duplicate else "applied", outcome.occurred_at)
+        metrics.event(outcome.event_type, "duplicate" if outcome.duplicate else "applied",
+                      outcome.occurred_at)
         if wall_now is not None and outcome.occurred_at is not None and not outcome.duplicate:
             metrics.delay.observe(max(0.0, (wall_now - outcome.occurred_at).total_seconds()))
 
