@@ -112,10 +112,15 @@ def run_through_worker(settings: Settings, workers: list[WorkerProcess], state: 
     cli(settings, "topics", "create", "--regions", ",".join(regions))
     cli(settings, "publish", "-", stdin=stream)
     worker = start_worker(settings, workers, state, **environment)
+    run_to_end(settings, workers, as_of)
+    return worker
+
+
+def run_to_end(settings: Settings, workers: list[WorkerProcess], as_of: str) -> None:
+    """Wait for the workers to take in everything, advance their clock to `as_of`, wait again."""
     wait_until_processed(settings, workers)
     cli(settings, "clock", "advance", as_of)
     wait_until_processed(settings, workers)
-    return worker
 
 
 def wait_until_processed(settings: Settings, workers: list[WorkerProcess],

@@ -17,8 +17,8 @@ from tests.stream.conftest import (
     final_alerts,
     read_topic,
     run_through_worker,
+    run_to_end,
     start_worker,
-    wait_until_processed,
 )
 from workers.engine.policy import Policy
 from workers.replay import replay
@@ -41,12 +41,6 @@ def replayed(stream: bytes) -> dict[str, Any]:
 
 def standing(alerts: dict[str, Any]) -> dict[str, Any]:
     return {k: a for k, a in alerts.items() if a["resolution"] != "WITHDRAWN"}
-
-
-def run_to_end(settings: Settings, workers: list[WorkerProcess], report: dict[str, Any]) -> None:
-    wait_until_processed(settings, workers)
-    cli(settings, "clock", "advance", report["asOf"])
-    wait_until_processed(settings, workers)
 
 
 def test_worker_in_event_clock_mode_ends_with_exactly_replays_alerts(
@@ -75,7 +69,7 @@ def test_bad_messages_go_to_the_dead_letter_topic_with_reasons(
     cli(settings, "topics", "create")
     cli(settings, "publish", "-", stdin=stream)
     start_worker(settings, workers, tmp_path / "w1")
-    run_to_end(settings, workers, {"asOf": at("2025-07-20")})
+    run_to_end(settings, workers, at("2025-07-20"))
     dead = read_topic(settings, settings.dead_letter_topic)
     assert [value for _, value, _ in dead] == bad  # unchanged
     reasons = [dict(headers)["casewatch-reason"].decode() for _, _, headers in dead]
@@ -106,7 +100,7 @@ def test_a_worker_killed_mid_stream_recovers_without_losing_an_event(
     progress = committed_fraction(settings, settings.events_topic)
     assert 0 < progress < 1, f"killed at {progress:.0%}: too early or too late to test"
     second = start_worker(settings, workers, tmp_path / "w1")  # same local state directory
-    run_to_end(settings, [second], report)
+    run_to_end(settings, [second], report["asOf"])
     expected = {a["alertId"]: a for a in report["alerts"]}
     assert standing(final_alerts(settings)) == standing(expected)
 
@@ -121,7 +115,7 @@ def test_two_workers_over_four_partitions_agree_with_one(
     cli(settings, "publish", "-", stdin=stream)
     start_worker(settings, workers, tmp_path / "w1")
     start_worker(settings, workers, tmp_path / "w2")
-    run_to_end(settings, workers, report)
+    run_to_end(settings, workers, report["asOf"])
     expected = {a["alertId"]: a for a in report["alerts"]}
     # Order independence (SPEC §1): whichever worker held a case, the standing alerts are
     # replay's. Which transient alerts were published and withdrawn depends on each
@@ -137,7 +131,7 @@ def test_a_regional_subscriber_sees_only_its_regions_alerts(
     cli(settings, "topics", "create")
     cli(settings, "publish", "-", stdin=b"\n".join(json.dumps(e).encode() for e in events))
     start_worker(settings, workers, tmp_path / "w1")
-    run_to_end(settings, workers, {"asOf": at("2025-08-01")})
+    run_to_end(settings, workers, at("2025-08-01"))
     north_east = list(follow(settings, "north-east", from_beginning=True, group=None,
                              idle_exit=3))
     yorkshire = list(follow(settings, "yorkshire", from_beginning=True, group=None, idle_exit=3))
