@@ -103,3 +103,21 @@ def test_alerts_carry_no_free_text_from_events() -> None:
     text = json.dumps(alerts(run(events, at("2025-08-01"))))
     assert "Acacia" not in text
     assert '"F"' not in text
+
+
+def test_a_satisfier_tied_with_the_resolution_still_decides_the_evidence() -> None:
+    """Two contacts at the same instant: the evidence is the lower eventId whatever the order.
+
+    Found by the differential law: a satisfier at exactly the resolution instant was skipped.
+    """
+    seen = at("2025-07-10")
+    late_id = {**contact(seen), "eventId": "e-contact-b"}
+    early_id = {**contact(seen), "eventId": "e-contact-a"}
+    events = [allocated(ALLOCATION), late_id, early_id]
+    evidence = {
+        tuple(a["evidence"])
+        for order in (events, [events[0], early_id, late_id])
+        for a in standing(run(order, at("2025-08-01")), "I-EN-01")
+    }
+    assert len(evidence) == 1
+    assert "e-contact-a" in next(iter(evidence))

@@ -70,7 +70,8 @@ class CaseState:
     _ids: dict[tuple[str, str], str] = field(default_factory=dict)
     wire: dict[str, bytes] = field(default_factory=dict)  # eventId → JSON, kept by snapshot()
     # Per rule: the latest resolution among its findings (FAR_FUTURE while one is unsatisfied,
-    # FAR_PAST with none). A satisfier-only event at or after it cannot change the rule.
+    # FAR_PAST with none). A satisfier-only event after it cannot change the rule; one at that
+    # very instant can (a lower eventId becomes the evidence), so it re-runs.
     _settled_from: dict[str, datetime] = field(default_factory=dict)
 
     def apply(self, event: CaseEvent, now: datetime, policy: Policy) -> list[AlertView] | None:
@@ -100,7 +101,7 @@ class CaseState:
             for route in reach(topics(event, self.facts)):
                 rule = route.rule
                 if not route.otherwise and not (
-                    route.as_satisfier and moment < self._settled_from.get(rule.id, FAR_PAST)
+                    route.as_satisfier and moment <= self._settled_from.get(rule.id, FAR_PAST)
                 ) and not (route.as_past and _on_or_before(moment, rule.latest_anchor(self.facts))):
                     continue  # provably changes nothing for this rule
                 evaluated = True

@@ -40,8 +40,8 @@ class Rule:
     action: str
     # Topics whose events can only satisfy this rule's deadlines, never anchor or breach them.
     # An event of such a topic at t changes nothing unless some finding is still unsatisfied or
-    # satisfied after t (adding a satisfier only removes breaches or brings resolutions forward),
-    # so the case skips the rule otherwise.
+    # satisfied at or after t (adding a satisfier only removes breaches, brings resolutions
+    # forward, or at a tie changes which event is the evidence), so the case skips it otherwise.
     satisfied_by: frozenset[str] = frozenset()
     # Topics this rule reads only as they stood at or before some anchor (a response before an
     # assessment, RoSH at a plan); `latest_anchor` gives the latest such anchor. An event of
