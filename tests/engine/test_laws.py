@@ -3,7 +3,7 @@
 from datetime import datetime, timedelta
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.builders import run
@@ -12,8 +12,6 @@ from workers.engine.case import CaseState
 from workers.engine.caseload import Caseload
 from workers.engine.rules import RULES
 from workers.report import Cohort, EventTally, build_report
-
-LAW = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def outcome(caseload: Caseload) -> dict[str, Any]:
@@ -30,7 +28,6 @@ def outcome(caseload: Caseload) -> dict[str, Any]:
     }
 
 
-@LAW
 @given(history=caseload_history(), order=st.randoms(use_true_random=False))
 def test_order_independence(history: list[dict[str, Any]], order: Any) -> None:
     shuffled = list(history)
@@ -38,7 +35,6 @@ def test_order_independence(history: list[dict[str, Any]], order: Any) -> None:
     assert outcome(run(shuffled, AS_OF)) == outcome(run(history, AS_OF))
 
 
-@LAW
 @given(history=caseload_history(), data=st.data())
 def test_duplicates_change_nothing(history: list[dict[str, Any]], data: st.DataObject) -> None:
     if not history:
@@ -57,7 +53,6 @@ def test_duplicates_change_nothing(history: list[dict[str, Any]], data: st.DataO
         plain, EventTally(), Cohort())
 
 
-@LAW
 @given(history=caseload_history(), order=st.randoms(use_true_random=False))
 def test_incremental_evaluation_equals_evaluating_from_scratch(
     history: list[dict[str, Any]], order: Any

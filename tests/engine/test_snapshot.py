@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from schemas.parse import parse_event
@@ -29,7 +29,6 @@ def interrupted(history: list[dict[str, Any]], stop: int) -> Caseload:
     return second
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(history=caseload_history(), data=st.data())
 def test_restoring_a_snapshot_mid_stream_changes_nothing(history: list[dict[str, Any]],
                                                          data: st.DataObject) -> None:

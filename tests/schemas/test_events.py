@@ -2,7 +2,7 @@ import json
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 
 from schemas.codes import ContactOutcome
 from schemas.events import ContactRecorded, case_event_adapter
@@ -78,7 +78,6 @@ def test_the_rejection_keeps_the_event_id_when_there_is_one() -> None:
     assert caught.value.event_id == GOOD["eventId"]
 
 
-@settings(max_examples=100, deadline=None)
 @given(history=caseload_history())
 def test_events_round_trip_through_their_wire_form(history: list[dict[str, Any]]) -> None:
     for message in history:

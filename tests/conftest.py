@@ -1,0 +1,16 @@
+"""Hypothesis profiles, chosen by HYPOTHESIS_PROFILE.
+
+`ci` (the default) draws the same examples on every run, so a red build always means a change
+broke a law, never that this run happened to search somewhere new. `explore` searches afresh
+and longer: run it after touching the engine (HYPOTHESIS_PROFILE=explore ./run test), and pin
+what it finds as an ordinary test.
+"""
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+_COMMON = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow], "print_blob": True}
+settings.register_profile("ci", derandomize=True, database=None, max_examples=300, **_COMMON)
+settings.register_profile("explore", max_examples=2000, **_COMMON)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
