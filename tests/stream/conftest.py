@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from kafka import KafkaConsumer, TopicPartition
+from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+from kafka.errors import KafkaError
 
 from workers.stream.broker import Broker, free_port
 from workers.stream.lag import caught_up, progress
@@ -121,6 +122,31 @@ def run_to_end(settings: Settings, workers: list[WorkerProcess], as_of: str) -> 
     wait_until_processed(settings, workers)
     cli(settings, "clock", "advance", as_of)
     wait_until_processed(settings, workers)
+
+
+def wait_for_group(settings: Settings, members: int, timeout: float = 120.0) -> None:
+    """Wait until the worker group is stable with `members` members: each holds its partitions.
+
+    A rebalance while messages are in flight can leave a partition unconsumed or uncommitted
+    (faust-streaming#596; see the consumer-lag runbook). Tests that are not about that race
+    let the group settle before any message is published.
+    """
+    admin = KafkaAdminClient(bootstrap_servers=settings.bootstrap_servers)
+    try:
+        deadline = time.monotonic() + timeout
+        group: dict[str, Any] = {}
+        while time.monotonic() < deadline:
+            try:
+                group = admin.describe_groups([settings.app_id]).get(settings.app_id, {})
+            except KafkaError:
+                group = {}  # no coordinator until the first worker joins
+            if group.get("group_state") == "Stable" and len(group.get("members", ())) == members:
+                return
+            time.sleep(0.5)
+        raise AssertionError(f"group {settings.app_id} not stable with {members} members: "
+                             f"{group.get('group_state')}, {len(group.get('members', ()))}")
+    finally:
+        admin.close()
 
 
 def wait_until_processed(settings: Settings, workers: list[WorkerProcess],

@@ -19,6 +19,7 @@ from tests.stream.conftest import (
     run_through_worker,
     run_to_end,
     start_worker,
+    wait_for_group,
 )
 from workers.engine.policy import Policy
 from workers.replay import replay
@@ -41,6 +42,20 @@ def replayed(stream: bytes) -> dict[str, Any]:
 
 def standing(alerts: dict[str, Any]) -> dict[str, Any]:
     return {k: a for k, a in alerts.items() if a["resolution"] != "WITHDRAWN"}
+
+
+def difference(expected: dict[str, Any], actual: dict[str, Any],
+               workers: list[WorkerProcess]) -> str:
+    """Which alerts differ and how, with the workers' logs: enough to diagnose a CI failure."""
+    lines = [f"missing: {expected[k]}" for k in sorted(expected.keys() - actual.keys())]
+    lines += [f"extra: {actual[k]}" for k in sorted(actual.keys() - expected.keys())]
+    for key in sorted(expected.keys() & actual.keys()):
+        fields = {f: (expected[key][f], actual[key].get(f)) for f in expected[key]
+                  if expected[key][f] != actual[key].get(f)}
+        if fields:
+            lines.append(f"{key} {expected[key]['crn']} differs (replay, worker): {fields}")
+    logs = [f"--- {w.log.name}\n{w.log.read_text()[-4000:]}" for w in workers]
+    return "\n".join(lines[:40] + logs)
 
 
 def test_worker_in_event_clock_mode_ends_with_exactly_replays_alerts(
@@ -102,7 +117,8 @@ def test_a_worker_killed_mid_stream_recovers_without_losing_an_event(
     second = start_worker(settings, workers, tmp_path / "w1")  # same local state directory
     run_to_end(settings, [second], report["asOf"])
     expected = {a["alertId"]: a for a in report["alerts"]}
-    assert standing(final_alerts(settings)) == standing(expected)
+    actual = standing(final_alerts(settings))
+    assert actual == standing(expected), difference(standing(expected), actual, workers)
 
 
 def test_two_workers_over_four_partitions_agree_with_one(
@@ -112,15 +128,17 @@ def test_two_workers_over_four_partitions_agree_with_one(
     stream = simulated(120, seed=13)
     report = replayed(stream)
     cli(settings, "topics", "create", "--regions", "north-east")
-    cli(settings, "publish", "-", stdin=stream)
     start_worker(settings, workers, tmp_path / "w1")
     start_worker(settings, workers, tmp_path / "w2")
+    wait_for_group(settings, members=2)
+    cli(settings, "publish", "-", stdin=stream)
     run_to_end(settings, workers, report["asOf"])
     expected = {a["alertId"]: a for a in report["alerts"]}
     # Order independence (SPEC §1): whichever worker held a case, the standing alerts are
     # replay's. Which transient alerts were published and withdrawn depends on each
     # partition's clock, so those may differ.
-    assert standing(final_alerts(settings)) == standing(expected)
+    actual = standing(final_alerts(settings))
+    assert actual == standing(expected), difference(standing(expected), actual, workers)
 
 
 def test_a_regional_subscriber_sees_only_its_regions_alerts(
