@@ -44,6 +44,14 @@ def standing(alerts: dict[str, Any]) -> dict[str, Any]:
     return {k: a for k, a in alerts.items() if a["resolution"] != "WITHDRAWN"}
 
 
+def assert_standing_as_replayed(settings: Settings, report: dict[str, Any],
+                                workers: list[WorkerProcess]) -> None:
+    """The alerts standing on the topic are replay's; a mismatch says which and how."""
+    expected = standing({a["alertId"]: a for a in report["alerts"]})
+    actual = standing(final_alerts(settings))
+    assert actual == expected, difference(expected, actual, workers)
+
+
 def difference(expected: dict[str, Any], actual: dict[str, Any],
                workers: list[WorkerProcess]) -> str:
     """Which alerts differ and how, with the workers' logs: enough to diagnose a CI failure."""
@@ -116,9 +124,7 @@ def test_a_worker_killed_mid_stream_recovers_without_losing_an_event(
     assert 0 < progress < 1, f"killed at {progress:.0%}: too early or too late to test"
     second = start_worker(settings, workers, tmp_path / "w1")  # same local state directory
     run_to_end(settings, [second], report["asOf"])
-    expected = {a["alertId"]: a for a in report["alerts"]}
-    actual = standing(final_alerts(settings))
-    assert actual == standing(expected), difference(standing(expected), actual, workers)
+    assert_standing_as_replayed(settings, report, workers)
 
 
 def test_two_workers_over_four_partitions_agree_with_one(
@@ -133,12 +139,10 @@ def test_two_workers_over_four_partitions_agree_with_one(
     wait_for_group(settings, members=2)
     cli(settings, "publish", "-", stdin=stream)
     run_to_end(settings, workers, report["asOf"])
-    expected = {a["alertId"]: a for a in report["alerts"]}
     # Order independence (SPEC §1): whichever worker held a case, the standing alerts are
     # replay's. Which transient alerts were published and withdrawn depends on each
     # partition's clock, so those may differ.
-    actual = standing(final_alerts(settings))
-    assert actual == standing(expected), difference(standing(expected), actual, workers)
+    assert_standing_as_replayed(settings, report, workers)
 
 
 def test_a_regional_subscriber_sees_only_its_regions_alerts(
