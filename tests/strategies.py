@@ -135,8 +135,10 @@ def case_history(draw: st.DrawFn, crn: str) -> list[dict[str, Any]]:
         event_type = draw(st.sampled_from(OTHER_TYPES))
         events.append({
             "eventType": event_type,
-            # Hours over ~6 months, so deadlines fall due, pass and get met late.
-            "occurredAt": BASE + timedelta(hours=draw(st.integers(0, 24 * 180))),
+            # Hours over ~6 months, so deadlines fall due, pass and get met late; about one
+            # event in seven falls before the allocation (a curfew at sentence, an early
+            # referral), so obligations that arise before it are exercised too (SPEC §4).
+            "occurredAt": BASE + timedelta(hours=draw(st.integers(-24 * 30, 24 * 180))),
             "detail": draw(detail_for(event_type)),
         })
     return [

@@ -3,7 +3,7 @@
 from datetime import datetime, timedelta
 from typing import Any
 
-from hypothesis import given
+from hypothesis import find, given, settings
 from hypothesis import strategies as st
 
 from tests.builders import run
@@ -75,3 +75,19 @@ def test_incremental_evaluation_equals_evaluating_from_scratch(
             fresh._evaluate(rule, caseload.policy, caseload.now, [], [])
         for rule in RULES:
             assert case.breaches.get(rule.id, {}) == fresh.breaches.get(rule.id, {}), rule.id
+
+
+def test_the_generator_puts_obligations_before_allocation() -> None:
+    """The laws above cover SPEC §4's pre-allocation obligations only if histories have them."""
+
+    def curfew_before_allocation(history: list[dict[str, Any]]) -> bool:
+        allocations = [e["occurredAt"] for e in history if e["eventType"] == "case.allocated"]
+        return bool(allocations) and any(
+            e["eventType"] == "requirement.added" and e["detail"]["type"] == "CURFEW"
+            and datetime.fromisoformat(e["occurredAt"]) < datetime.fromisoformat(allocations[0])
+            for e in history
+        )
+
+    found = find(caseload_history(), curfew_before_allocation,
+                 settings=settings(database=None, max_examples=2000))
+    assert curfew_before_allocation(found)

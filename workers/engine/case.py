@@ -17,6 +17,7 @@ from workers.engine.facts import CaseFacts, topics
 from workers.engine.policy import Policy
 from workers.engine.rule import Rule
 from workers.engine.rules import RULES
+from workers.engine.window import place
 
 # Allocation and closure move the window every breach must fall in: every rule re-runs.
 EVERY_RULE_TYPES = frozenset({"case.allocated", "case.closed"})
@@ -145,11 +146,11 @@ class CaseState:
         after: dict[str, Breach] = {}
         upcoming: datetime | None = None
         settled_from = FAR_PAST
-        for finding in rule.find(facts, policy):
-            opened_at = finding.opened_at
-            # The window of SPEC §2/§4 (window.in_window), inlined: this loop is the hot path.
-            if opened_at < opens_at or (closed_at is not None and opened_at >= closed_at):
+        for found in rule.find(facts, policy):
+            finding = place(found, opens_at, closed_at)
+            if finding is None:
                 continue
+            opened_at = finding.opened_at
             resolution = Resolution.SATISFIED if finding.satisfied_at else None
             resolved_at = finding.satisfied_at
             if closed_at is not None and (resolved_at is None or resolved_at > closed_at):

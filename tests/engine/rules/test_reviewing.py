@@ -107,6 +107,16 @@ class TestPersonInRiskReview:
         (alert,) = alerts(run(events), "R-KS-04")
         assert alert["resolution"] == "SATISFIED"
 
+    def test_a_later_review_that_skips_risk_does_not_resolve_it(self) -> None:
+        skipped = review(at("2025-09-02"), riskOfHarmReviewed=False)
+        events = [allocated(ALLOCATION), review(at("2025-09-01"), personInvolved=False), skipped,
+                  review(at("2025-09-20"))]
+        (still_open,) = alerts(run(events[:3]), "R-KS-04")
+        assert (still_open["status"], still_open["resolution"]) == ("OPEN", None)
+        (alert,) = alerts(run(events), "R-KS-04")
+        assert alert["resolvedAt"] == "2025-09-20T09:00:00Z"
+        assert skipped["eventId"] not in alert["evidence"]
+
 
 class TestReviewOverdue:
     def test_no_review_within_six_months_of_the_first_assessment_breaches(self) -> None:

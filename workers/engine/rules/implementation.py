@@ -33,7 +33,7 @@ from workers.engine.rules.patterns import (
     latest_at_or_before,
     latest_of,
 )
-from workers.engine.window import in_window
+from workers.engine.window import place
 
 NEW_CONCERN_CODES = frozenset({"ADVP", "RCPR", "RCCO", "RCHD"})
 CONCERN_PHRASE = {
@@ -76,8 +76,9 @@ def _find_home_visits(facts: CaseFacts, policy: Policy) -> Iterable[Finding]:
             anchors.append((registration.at, registration.event_id, concern, CONCERN_PHRASE[code]))
     for item in facts.intelligence:
         kind = item.event.detail.kind
-        if (kind in NEW_CONCERN_INTELLIGENCE and item.at >= allocation.at
-                and facts.risk_at(item.at).elevated):
+        # Unlike registrations, intelligence before allocation is news the team must act on
+        # (SPEC §4: a pre-allocation obligation is the team's from the allocation).
+        if kind in NEW_CONCERN_INTELLIGENCE and facts.risk_at(item.at).elevated:
             anchors.append((item.at, item.event_id, concern, CONCERN_PHRASE[kind]))
     for at, event_id, span, trigger in anchors:
         found = deadline(event_id, at, span, visits, after=at, evidence=(event_id,),
@@ -148,12 +149,15 @@ I_KS_02 = Rule(
 
 
 def _critical_breaches(facts: CaseFacts, policy: Policy) -> list[tuple[str, Finding]]:
-    return [
-        (rule.id, found)
+    """The CRITICAL breaches as the case places them: a pre-allocation one at the allocation."""
+    allocation = facts.allocation
+    assert allocation is not None
+    placed = (
+        (rule.id, place(found, allocation.at, facts.closed_at))
         for rule in (assessment.A_KS_07, I_KS_04)
         for found in rule.find(facts, policy)
-        if in_window(facts, found.opened_at)
-    ]
+    )
+    return [(rule_id, breach) for rule_id, breach in placed if breach is not None]
 
 
 def _find_oversight(facts: CaseFacts, policy: Policy) -> Iterable[Finding]:

@@ -126,12 +126,19 @@ def _check_risk_review_involved(facts: CaseFacts, review: Occurrence[ReviewCompl
     return ((), ()) if detail.riskOfHarmReviewed and not detail.personInvolved else None
 
 
+def _reviewed_risk_with_the_person(facts: CaseFacts, review: Occurrence[ReviewCompleted]) -> bool:
+    # A review that skips risk is not a risk review done well: it leaves R-KS-04 open.
+    detail = review.event.detail
+    return detail.riskOfHarmReviewed and detail.personInvolved
+
+
 R_KS_04 = Rule(
     id="R-KS-04",
     name="Risk reviewed without the person",
     severity=Severity.LOW,
     reads=frozenset({"review.completed"}),
-    find=lambda facts, policy: flawed_artefacts(facts, facts.reviews, _check_risk_review_involved),
+    find=lambda facts, policy: flawed_artefacts(facts, facts.reviews, _check_risk_review_involved,
+                                                clean=_reviewed_risk_with_the_person),
     summary="Case {crn}: risk of harm was reviewed without involving the person on probation.",
     action="Discuss the changes in risk with the person and record their response.",
 )
