@@ -13,11 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 
+from workers.stream.admin import admin_client
 from workers.stream.broker import Broker, free_port
 from workers.stream.lag import caught_up, progress
+from workers.stream.security import kafka_python
 from workers.stream.settings import Settings
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -28,6 +30,20 @@ def kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
     broker = Broker(home=tmp_path_factory.mktemp("kafka"), port=free_port(),
                     controller_port=free_port())
     broker.start()
+    yield broker
+    broker.stop()
+
+
+@pytest.fixture(scope="session")
+def secure_kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
+    """The broker as `./run broker start --secure` runs it: SASL_SSL, SCRAM, ACLs (SPEC §11)."""
+    from workers.stream.acl import DEFAULT_REGIONS
+    from workers.stream.secure import apply_initial_acls
+
+    broker = Broker(home=tmp_path_factory.mktemp("secure-kafka"), port=free_port(),
+                    controller_port=free_port(), secure=True, regions=DEFAULT_REGIONS)
+    broker.start()
+    apply_initial_acls(broker.material, broker.regions)
     yield broker
     broker.stop()
 
@@ -131,7 +147,7 @@ def wait_for_group(settings: Settings, members: int, timeout: float = 120.0) -> 
     (faust-streaming#596; see the consumer-lag runbook). Tests that are not about that race
     let the group settle before any message is published.
     """
-    admin = KafkaAdminClient(bootstrap_servers=settings.bootstrap_servers)
+    admin = admin_client(settings)
     try:
         deadline = time.monotonic() + timeout
         group: dict[str, Any] = {}
@@ -166,8 +182,8 @@ def wait_until_processed(settings: Settings, workers: list[WorkerProcess],
 
 def read_topic(settings: Settings, topic: str) -> list[Any]:
     """Every message of `topic` up to its end when called: (key, value, headers)."""
-    consumer = KafkaConsumer(bootstrap_servers=settings.bootstrap_servers,
-                             consumer_timeout_ms=10_000, auto_offset_reset="earliest")
+    consumer = KafkaConsumer(**kafka_python(settings), consumer_timeout_ms=10_000,
+                             auto_offset_reset="earliest")
     try:
         partitions = [TopicPartition(topic, p)
                       for p in sorted(consumer.partitions_for_topic(topic) or ())]

@@ -192,11 +192,12 @@ def test_in_wall_clock_mode_the_worker_ticks_its_own_partitions(
 def test_topics_are_created_with_compaction_for_alerts(
     settings: Settings, kafka: object
 ) -> None:
-    from kafka import KafkaAdminClient
     from kafka.admin import ConfigResource, ConfigResourceType
 
+    from workers.stream.admin import admin_client
+
     cli(settings, "topics", "create", "--regions", "north-east")
-    admin = KafkaAdminClient(bootstrap_servers=settings.bootstrap_servers)
+    admin = admin_client(settings)
     try:
         described = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC,
                                                            settings.alerts_topic("north-east"))])

@@ -5,8 +5,14 @@ from dataclasses import dataclass
 
 from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
-from kafka.errors import TopicAlreadyExistsError
+from kafka.errors import (
+    TopicAlreadyExistsError,
+    TopicAuthorizationFailedError,
+    UnknownTopicOrPartitionError,
+)
 
+from workers.errors import CommandError
+from workers.stream.security import kafka_python
 from workers.stream.settings import Settings
 
 DAY_MS = 24 * 3600 * 1000
@@ -33,12 +39,25 @@ def plan(settings: Settings, regions: list[str], events_retention_days: int) -> 
     ]
 
 
+def admin_client(settings: Settings, client_id: str = "casewatch-admin") -> KafkaAdminClient:
+    """The one way casewatch makes an admin client: with the settings' security (SPEC §11)."""
+    return KafkaAdminClient(**kafka_python(settings), client_id=client_id)
+
+
+def alert_regions(settings: Settings) -> list[str]:
+    """The regions that have an alert topic on the broker now."""
+    admin = admin_client(settings)
+    try:
+        prefix = settings.alerts_topic_prefix
+        return sorted(t.removeprefix(prefix) for t in admin.list_topics() if t.startswith(prefix))
+    finally:
+        admin.close()
+
+
 def create_topics(settings: Settings, regions: list[str], events_retention_days: int = 400,
                   ) -> list[str]:
     """Create what is missing; return the names created."""
-    admin = KafkaAdminClient(bootstrap_servers=settings.bootstrap_servers,
-                             security_protocol=settings.security_protocol,
-                             client_id="casewatch-admin")
+    admin = admin_client(settings)
     try:
         existing = set(admin.list_topics())
         wanted = [t for t in plan(settings, regions, events_retention_days)
@@ -54,3 +73,25 @@ def create_topics(settings: Settings, regions: list[str], events_retention_days:
         return created
     finally:
         admin.close()
+
+
+def require_topic(settings: Settings, topic: str) -> None:
+    """Fail in one line if this client may not see `topic`, or it does not exist.
+
+    kafka-python shows a topic its principal may not read as a topic with no partitions, and a
+    consumer on it just waits; the metadata answer says which it is (SPEC §11).
+    """
+    admin = admin_client(settings, "casewatch-access")
+    try:
+        (found,) = admin.describe_topics([topic])
+    finally:
+        admin.close()
+    code = found.get("error_code", 0)
+    who = settings.sasl_username or "this client"
+    if code == TopicAuthorizationFailedError.errno:
+        raise CommandError(f"access to topic {topic} was refused: {who} is not allowed to read it")
+    if code == UnknownTopicOrPartitionError.errno:
+        raise CommandError(f"topic {topic} does not exist (yet): nothing has been published "
+                           "for that region")
+    if code:
+        raise CommandError(f"cannot describe topic {topic}: Kafka error {code}")

@@ -29,6 +29,7 @@ from prometheus_client import CollectorRegistry
 
 from workers.engine.policy import Policy
 from workers.metrics import QualityMetrics
+from workers.stream.security import faust_credentials
 from workers.stream.settings import Settings
 from workers.stream.watch import Outcome, PartitionWatch
 
@@ -40,7 +41,7 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
     app = faust.App(
         settings.app_id,
         broker=f"kafka://{settings.bootstrap_servers}",
-        broker_credentials=None,
+        broker_credentials=faust_credentials(settings),
         store="rocksdb://",
         datadir=str(settings.state_dir),
         web_port=settings.web_port,

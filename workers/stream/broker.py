@@ -15,11 +15,16 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from workers.stream.secure import SecureMaterial
 
 PROJECT = Path(__file__).resolve().parents[2]
 POM = PROJECT / "deploy" / "kafka" / "pom.xml"
 LOG_CONFIG = PROJECT / "deploy" / "kafka" / "log4j2.properties"
 DEFAULT_HOME = PROJECT / ".kafka" / "broker"
+SECURE_HOME = PROJECT / ".kafka" / "secure"
 DEFAULT_LIBS = PROJECT / ".kafka" / "libs"
 
 
@@ -34,6 +39,15 @@ class Broker:
     controller_port: int = 9093
     libs: Path = DEFAULT_LIBS
     heap: str = "512m"
+    # SASL_SSL with SCRAM, TLS and deny-by-default ACLs (SPEC §11; secure.py); else PLAINTEXT.
+    secure: bool = False
+    regions: tuple[str, ...] = ()  # with `secure`: the regions whose principals to create
+
+    @property
+    def material(self) -> "SecureMaterial":
+        from workers.stream.secure import SecureMaterial
+
+        return SecureMaterial(self.home, self.bootstrap)
 
     @property
     def bootstrap(self) -> str:
@@ -51,10 +65,16 @@ class Broker:
         fetch_jars(self.libs)
         self.home.mkdir(parents=True, exist_ok=True)
         (self.home / "logs").mkdir(exist_ok=True)
+        secret: list[str] = []
+        if self.secure:
+            from workers.stream.acl import principals
+
+            self.material.ensure(principals(self.regions))
+            secret = self.material.scram_arguments(principals(self.regions))
         config = self._write_config()
         if not (self.home / "data" / "meta.properties").exists():
             self._java(java, "kafka.tools.StorageTool", "format", "-t", cluster_id(),
-                       "-c", str(config))
+                       "-c", str(config), *secret)
         log = (self.home / "logs" / "console.log").open("ab")
         process = subprocess.Popen(
             self._command(java, "kafka.Kafka", str(config)),
@@ -101,17 +121,24 @@ class Broker:
 
     def _write_config(self) -> Path:
         config = self.home / "server.properties"
+        listeners = self.material.broker_properties(self.port, self.controller_port) if (
+            self.secure) else [
+            f"listeners=PLAINTEXT://127.0.0.1:{self.port},"
+            f"CONTROLLER://127.0.0.1:{self.controller_port}",
+            f"advertised.listeners=PLAINTEXT://127.0.0.1:{self.port}",
+            "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+            "inter.broker.listener.name=PLAINTEXT",
+        ]
+        # The secure config holds the broker's own password: readable by its owner only.
+        config.touch(mode=0o600)
+        config.chmod(0o600)
         config.write_text(
             "\n".join([
                 "process.roles=broker,controller",
                 "node.id=1",
                 f"controller.quorum.voters=1@127.0.0.1:{self.controller_port}",
-                f"listeners=PLAINTEXT://127.0.0.1:{self.port},"
-                f"CONTROLLER://127.0.0.1:{self.controller_port}",
-                f"advertised.listeners=PLAINTEXT://127.0.0.1:{self.port}",
                 "controller.listener.names=CONTROLLER",
-                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
-                "inter.broker.listener.name=PLAINTEXT",
+                *listeners,
                 f"log.dirs={self.home / 'data'}",
                 "num.partitions=1",
                 # One node: internal topics cannot have more replicas than brokers.
@@ -139,10 +166,26 @@ class Broker:
         ]
 
     def _java(self, java: str, main: str, *args: str) -> None:
-        result = subprocess.run(self._command(java, main, *args), capture_output=True, text=True,
-                                check=False)
+        """Run a Kafka tool. Its arguments go in a Java argument file (mode 0600, removed
+        after), so secrets among them never appear on a command line or in `ps`."""
+        command = self._command(java, main, *args)
+        argfile = self.home / f".{main}.args"
+        descriptor = os.open(argfile, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write("\n".join(_quoted(arg) for arg in command[1:]) + "\n")
+        try:
+            result = subprocess.run([command[0], f"@{argfile}"], capture_output=True, text=True,
+                                    check=False)
+        finally:
+            argfile.unlink(missing_ok=True)
         if result.returncode != 0:
-            raise BrokerError(f"{main} failed: {result.stderr.strip() or result.stdout.strip()}")
+            output = result.stderr.strip() or result.stdout.strip()
+            raise BrokerError(f"{main} failed: {output.splitlines()[-1] if output else '?'}")
+
+
+def _quoted(argument: str) -> str:
+    """One argument as a Java argument file line: quoted, with \\ and " escaped."""
+    return '"' + argument.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def cluster_id() -> str:

@@ -9,13 +9,12 @@ from datetime import datetime
 
 from kafka import KafkaProducer
 
+from workers.stream.security import kafka_python
 from workers.stream.settings import Settings
 
 
 def advance(settings: Settings, now: datetime) -> int:
-    producer = KafkaProducer(bootstrap_servers=settings.bootstrap_servers,
-                             security_protocol=settings.security_protocol, acks="all",
-                             client_id="casewatch-clock")
+    producer = KafkaProducer(**kafka_python(settings), acks="all", client_id="casewatch-clock")
     try:
         partitions = producer.partitions_for(settings.ticks_topic)
         body = json.dumps({"now": now.isoformat()}).encode()

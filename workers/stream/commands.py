@@ -16,10 +16,21 @@ from workers.stream.settings import Settings
 def register(commands: Any) -> None:
     broker = commands.add_parser("broker", help="a local single-node Kafka broker (KRaft)")
     broker.add_argument("action", choices=("start", "stop", "status"))
-    broker.add_argument("--home", type=Path, help="broker state directory (default .kafka/broker)")
-    broker.add_argument("--port", type=int, default=9092)
-    broker.add_argument("--controller-port", type=int, default=9093)
+    broker.add_argument("--secure", action="store_true",
+                        help="SASL_SSL (SCRAM-SHA-512) with TLS and ACLs, on 127.0.0.1:9094, "
+                        "state and client settings in .kafka/secure (SPEC §11)")
+    broker.add_argument("--home", type=Path, help="broker state directory (default "
+                        ".kafka/broker, or .kafka/secure with --secure)")
+    broker.add_argument("--port", type=int, help="default 9092, or 9094 with --secure")
+    broker.add_argument("--controller-port", type=int, help="default 9093, or 9095 with --secure")
     broker.set_defaults(run=_broker)
+
+    acl = commands.add_parser("acl", help="grant each principal what SPEC §11 allows it")
+    acl.add_argument("action", choices=("apply", "list"))
+    acl.add_argument("--regions", help="comma-separated region slugs to grant their teams "
+                     "(default: every region that has an alert topic)")
+    _kafka_flags(acl)
+    acl.set_defaults(run=_acl)
 
     topics = commands.add_parser("topics", help="create the casewatch topics")
     topics.add_argument("action", choices=("create",))
@@ -108,14 +119,20 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 
 def _broker(args: argparse.Namespace) -> int:
-    from workers.stream.broker import DEFAULT_HOME, Broker, BrokerError
+    from workers.stream.acl import DEFAULT_REGIONS
+    from workers.stream.broker import DEFAULT_HOME, SECURE_HOME, Broker, BrokerError
 
-    broker = Broker(home=args.home or DEFAULT_HOME, port=args.port,
-                    controller_port=args.controller_port)
+    secure = args.secure
+    broker = Broker(home=args.home or (SECURE_HOME if secure else DEFAULT_HOME),
+                    port=args.port or (9094 if secure else 9092),
+                    controller_port=args.controller_port or (9095 if secure else 9093),
+                    secure=secure, regions=DEFAULT_REGIONS if secure else ())
     try:
         if args.action == "start":
             broker.start()
             print(f"Kafka broker listening on {broker.bootstrap} (state in {broker.home})")
+            if secure:
+                _announce_secure(broker)
         elif args.action == "stop":
             broker.stop()
             print("Kafka broker stopped")
@@ -128,15 +145,66 @@ def _broker(args: argparse.Namespace) -> int:
     return 0
 
 
+def _announce_secure(broker: Any) -> None:
+    from workers.stream.secure import apply_initial_acls
+
+    with kafka_errors(broker.material.settings("casewatch-admin"), "apply the ACLs"):
+        created = apply_initial_acls(broker.material, broker.regions)
+    print(f"SASL_SSL with SCRAM-SHA-512; anyone not granted is refused; {created} ACL(s) "
+          f"created now.\nClient settings, one file per principal (passwords in files beside "
+          f"them):")
+    for path in sorted(broker.material.clients.glob("*.env")):
+        print(f"  {path}")
+    print("Use one with: set -a; . FILE; set +a")
+
+
+def _acl(args: argparse.Namespace) -> int:
+    from workers.stream import acl
+    from workers.stream.admin import alert_regions
+
+    settings = settings_from(args)
+    with kafka_errors(settings, f"{args.action} ACLs"):
+        if args.action == "list":
+            for grant in acl.existing(settings):
+                print(grant.line())
+            return 0
+        if args.regions is not None:
+            regions = [r.strip() for r in args.regions.split(",") if r.strip()]
+        else:
+            regions = alert_regions(settings)
+        created, others = acl.apply(settings, acl.grants(settings, regions))
+    print(f"{created} ACL(s) created; regions granted: {', '.join(sorted(regions)) or 'none'}")
+    if others:
+        print(f"{len(others)} other ACL(s) on the broker are not casewatch's plan; "
+              "`casewatch acl list` shows them all", file=sys.stderr)
+    return 0
+
+
 @contextmanager
 def kafka_errors(settings: Settings, doing: str) -> Iterator[None]:
-    """Report a Kafka failure as one line naming what was being done and where."""
+    """Report a Kafka failure as one line naming what was being done, where, and why."""
     from kafka.errors import KafkaError
 
-    try:
-        yield
-    except KafkaError as error:
-        raise CommandError(f"cannot {doing} on {settings.bootstrap_servers}: {error}") from None
+    from workers.stream.security import RefusalLog
+
+    with RefusalLog.listening() as refusals:
+        try:
+            yield
+        except KafkaError as error:
+            if refusals.reason:
+                why = f"the broker refused {settings.sasl_username or 'this client'}: " \
+                      f"{refusals.reason}"
+            elif "Unable to bootstrap" in str(error):
+                # The broker's reason for a refused login only sometimes reaches the client
+                # before it drops the connection: say what to check.
+                sasl = settings.security_protocol.startswith("SASL_")
+                who = f" as {settings.sasl_username}" if sasl else ""
+                why = (f"no broker accepted a {settings.security_protocol} connection{who} "
+                       "(is it running, and does it expect this protocol"
+                       f"{', user, password and CA' if who else ''}?)")
+            else:
+                why = str(error)
+            raise CommandError(f"cannot {doing} on {settings.bootstrap_servers}: {why}") from None
 
 
 def _topics(args: argparse.Namespace) -> int:

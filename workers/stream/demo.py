@@ -17,16 +17,17 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+from kafka import KafkaConsumer, TopicPartition
 
 from workers.engine.policy import Policy
 from workers.replay import replay
 from workers.report import Cohort
-from workers.stream.admin import create_topics
+from workers.stream.admin import admin_client, create_topics
 from workers.stream.broker import Broker, free_port
 from workers.stream.follow import render
 from workers.stream.lag import caught_up
 from workers.stream.publish import publish
+from workers.stream.security import kafka_python
 from workers.stream.settings import Settings
 from workers.table import SEVERITY_ORDER
 from workers.table import render as render_table
@@ -40,6 +41,10 @@ def run_demo(events_path: Path, workdir: Path, shown: int = 12) -> bool:
     started_broker = not broker.running()
     print(f"Starting the local Kafka broker on {broker.bootstrap}..." if started_broker
           else f"Using the Kafka broker already running on {broker.bootstrap}.", file=sys.stderr)
+    # Simulated cases only, on loopback: PLAINTEXT is enough here. A deployment, and the
+    # secure broker (`./run broker start --secure`), authenticate every client (SPEC §11).
+    print("The demo broker is PLAINTEXT on loopback, with simulated cases only; "
+          "`./run broker start --secure` runs one with SASL_SSL and ACLs.", file=sys.stderr)
     broker.start()
     run = f"demo{int(time.time())}"
     settings = replace(Settings(), bootstrap_servers=broker.bootstrap, app_id=run,
@@ -94,8 +99,8 @@ def _watch(settings: Settings, worker: subprocess.Popen[bytes], as_of: str,
     from workers.stream.clock import advance
 
     topic = settings.alerts_topic("north-east")
-    consumer = KafkaConsumer(bootstrap_servers=settings.bootstrap_servers,
-                             auto_offset_reset="earliest", consumer_timeout_ms=1000)
+    consumer = KafkaConsumer(**kafka_python(settings), auto_offset_reset="earliest",
+                             consumer_timeout_ms=1000)
     consumer.assign([TopicPartition(topic, p) for p in range(settings.partitions)])
     latest: dict[str, Any] = {}
     advanced = False
@@ -125,7 +130,7 @@ def _watch(settings: Settings, worker: subprocess.Popen[bytes], as_of: str,
 
 
 def _forget_earlier_demos(settings: Settings, keep: str) -> None:
-    admin = KafkaAdminClient(bootstrap_servers=settings.bootstrap_servers)
+    admin = admin_client(settings)
     try:
         old = [t for t in admin.list_topics() if t.startswith("demo") and not t.startswith(keep)]
         if old:

@@ -13,15 +13,17 @@ from typing import IO, Any
 
 from kafka import KafkaConsumer, TopicPartition
 
+from workers.stream.admin import require_topic
+from workers.stream.security import kafka_python
 from workers.stream.settings import Settings
 
 
 def follow(settings: Settings, region: str, *, from_beginning: bool, group: str | None,
            idle_exit: float | None) -> Iterator[dict[str, Any]]:
     topic = settings.alerts_topic(region)
+    require_topic(settings, topic)
     consumer = KafkaConsumer(
-        bootstrap_servers=settings.bootstrap_servers,
-        security_protocol=settings.security_protocol,
+        **kafka_python(settings),
         group_id=group,
         enable_auto_commit=group is not None,
         auto_offset_reset="earliest" if from_beginning else "latest",

@@ -2,19 +2,19 @@
 
 from collections.abc import Iterable
 
-from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 
+from workers.stream.admin import admin_client
+from workers.stream.security import kafka_python
 from workers.stream.settings import Settings
 
 
 def progress(settings: Settings, topics: Iterable[str]) -> tuple[int, int]:
     """(messages the worker group has committed, messages in the topics). Before the group's
     coordinator answers, nothing counts as committed."""
-    consumer = KafkaConsumer(bootstrap_servers=settings.bootstrap_servers,
-                             security_protocol=settings.security_protocol)
-    admin = KafkaAdminClient(bootstrap_servers=settings.bootstrap_servers,
-                             security_protocol=settings.security_protocol)
+    consumer = KafkaConsumer(**kafka_python(settings))
+    admin = admin_client(settings, "casewatch-lag")
     try:
         partitions = [TopicPartition(topic, p) for topic in topics
                       for p in sorted(consumer.partitions_for_topic(topic) or ())]

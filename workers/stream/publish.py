@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from kafka import KafkaProducer
 
 from workers.progress import Progress
+from workers.stream.security import kafka_python
 from workers.stream.settings import Settings
 
 
@@ -24,9 +25,8 @@ def crn_of(line: bytes) -> bytes | None:
 
 
 def publish(settings: Settings, lines: Iterable[bytes], progress: Progress | None = None) -> int:
-    producer = KafkaProducer(bootstrap_servers=settings.bootstrap_servers,
-                             security_protocol=settings.security_protocol, acks="all",
-                             linger_ms=20, retries=5, client_id="casewatch-publish")
+    producer = KafkaProducer(**kafka_python(settings), acks="all", linger_ms=20, retries=5,
+                             client_id="casewatch-publish")
     sent = 0
     try:
         for line in lines:

@@ -17,10 +17,15 @@
 | CASEWATCH_WEB_PORT                | 6066                     |
 | CASEWATCH_WEB_HOST                | 127.0.0.1                |
 | CASEWATCH_SESSION_TIMEOUT         | 15 (seconds)             |
-| CASEWATCH_SECURITY_PROTOCOL       | PLAINTEXT                |
+| CASEWATCH_SECURITY_PROTOCOL       | PLAINTEXT (SSL, SASL_PLAINTEXT, SASL_SSL) |
+| CASEWATCH_SASL_MECHANISM          | SCRAM-SHA-512 (or PLAIN) |
+| CASEWATCH_SASL_USERNAME           | (none)                   |
+| CASEWATCH_SASL_PASSWORD_FILE      | (none): a file holding the password |
+| CASEWATCH_SSL_CAFILE              | (none): the system's CAs |
+| CASEWATCH_SSL_CERTFILE / _KEYFILE | (none): a client certificate, for mutual TLS |
 
-Security beyond PLAINTEXT (SASL/TLS) is a placeholder until the reliability work; secrets will
-come from files named by variables and are never logged.
+The password itself is never a setting: only the file that holds it (SPEC §11), read when a
+client connects (`security.py`). Settings, their repr and environment() hold no secret.
 """
 
 import os
@@ -28,6 +33,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Literal
+
+from workers.stream import security
 
 Clock = Literal["wall", "event"]
 
@@ -53,6 +60,12 @@ class Settings:
     # default leaves a crashed worker's cases unwatched for most of a minute.
     session_timeout: float = 15.0
     security_protocol: str = "PLAINTEXT"
+    sasl_mechanism: str = "SCRAM-SHA-512"
+    sasl_username: str = ""
+    sasl_password_file: str = ""
+    ssl_cafile: str = ""
+    ssl_certfile: str = ""
+    ssl_keyfile: str = ""
 
     def alerts_topic(self, region: str) -> str:
         return f"{self.alerts_topic_prefix}{region}"
@@ -68,7 +81,9 @@ class Settings:
                 values[field.name] = type(getattr(cls, field.name))(text)
         if values.get("clock", cls.clock) not in ("wall", "event"):
             raise ValueError(f"CASEWATCH_CLOCK must be wall or event, not {values['clock']!r}")
-        return cls(**values)
+        settings = cls(**values)
+        security.check(settings)
+        return settings
 
     def environment(self) -> dict[str, str]:
         """These settings as CASEWATCH_<FIELD> variables, for a process started with them."""
