@@ -25,7 +25,7 @@ def test_the_compose_file_is_valid() -> None:
 
 def test_it_runs_the_broker_the_topics_the_worker_and_monitoring() -> None:
     services = set(compose("config", "--services").split())
-    assert {"kafka", "topics", "worker", "demo-publisher", "prometheus", "alertmanager",
+    assert {"kafka", "topics", "acl", "worker", "demo-publisher", "prometheus", "alertmanager",
             "grafana"} <= services
 
 

@@ -129,7 +129,8 @@ class Broker:
             "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
             "inter.broker.listener.name=PLAINTEXT",
         ]
-        # The secure config holds the broker's own password: readable by its owner only.
+        # No secret in it (the secure broker's login is in a file beside it), but it says
+        # where they are: readable by its owner only.
         config.touch(mode=0o600)
         config.chmod(0o600)
         config.write_text(

@@ -15,7 +15,9 @@ from workers.stream.settings import Settings
 
 def register(commands: Any) -> None:
     broker = commands.add_parser("broker", help="a local single-node Kafka broker (KRaft)")
-    broker.add_argument("action", choices=("start", "stop", "status"))
+    broker.add_argument("action", choices=("start", "stop", "status", "credentials"),
+                        help="credentials (with --secure): make the CA, certificates, passwords "
+                        "and client settings files only, e.g. for docker-compose.yml")
     broker.add_argument("--secure", action="store_true",
                         help="SASL_SSL (SCRAM-SHA-512) with TLS and ACLs, on 127.0.0.1:9094, "
                         "state and client settings in .kafka/secure (SPEC §11)")
@@ -133,6 +135,13 @@ def _broker(args: argparse.Namespace) -> int:
             print(f"Kafka broker listening on {broker.bootstrap} (state in {broker.home})")
             if secure:
                 _announce_secure(broker)
+        elif args.action == "credentials":
+            if not secure:
+                raise CommandError("credentials are for the secure broker: add --secure")
+            from workers.stream.acl import principals
+
+            broker.material.ensure(principals(broker.regions))
+            print(f"Credentials for the secure broker in {broker.home} (existing ones kept)")
         elif args.action == "stop":
             broker.stop()
             print("Kafka broker stopped")

@@ -63,6 +63,9 @@ class SecureMaterial:
             if principal != BROKER_USER:
                 self.env_file(principal).write_text("".join(
                     f"{name}={value}\n" for name, value in self.variables(principal).items()))
+        _write_private(self.broker_jaas, (
+            "jaas=org.apache.kafka.common.security.scram.ScramLoginModule required "
+            f'username="{BROKER_USER}" password="{self.password(BROKER_USER)}";\n'))
 
     def variables(self, principal: str) -> dict[str, str]:
         """The SPEC §11 variables a client acting as `principal` connects with."""
@@ -93,15 +96,22 @@ class SecureMaterial:
                           f"{MECHANISM}=[name={principal},password={self.password(principal)}]"]
         return arguments
 
+    @property
+    def broker_jaas(self) -> Path:
+        """The broker's own login, read by Kafka's FileConfigProvider: no secret in its config."""
+        return self.home / "secrets" / "broker-jaas.properties"
+
     def broker_properties(self, port: int, controller_port: int) -> list[str]:
         """server.properties lines for a SASL_SSL listener, SCRAM everywhere, deny by default.
 
         The controller listener uses SCRAM too: with PLAINTEXT there the broker's own
         registration would come from User:ANONYMOUS, which the authorizer refuses.
         """
-        jaas = ("org.apache.kafka.common.security.scram.ScramLoginModule required "
-                f'username="{BROKER_USER}" password="{self.password(BROKER_USER)}";')
+        jaas = f"${{file:{self.broker_jaas.resolve()}:jaas}}"
         return [
+            "config.providers=file",
+            "config.providers.file.class="
+            "org.apache.kafka.common.config.provider.FileConfigProvider",
             f"listeners=SASL_SSL://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}",
             f"advertised.listeners=SASL_SSL://127.0.0.1:{port}",
             "listener.security.protocol.map=SASL_SSL:SASL_SSL,CONTROLLER:SASL_PLAINTEXT",
@@ -154,9 +164,10 @@ def _make_certificates(ca_path: Path, keystore: Path) -> None:
             .serial_number(x509.random_serial_number())
             .not_valid_before(now - dt.timedelta(minutes=5))
             .not_valid_after(now + dt.timedelta(days=825))
+            # Loopback for the local broker; `kafka` is its host name in docker-compose.yml.
             .add_extension(x509.SubjectAlternativeName([
-                x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]),
-                critical=False)
+                x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost"),
+                x509.DNSName("kafka")]), critical=False)
             # The broker dials itself over this listener too, so it is a TLS client as well.
             .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH,
                                                   ExtendedKeyUsageOID.CLIENT_AUTH]),
