@@ -15,12 +15,13 @@
   send a crash lost after its case state was written is sent again. Consumers de-duplicate.
 """
 
+import asyncio
 import json
 import logging
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import faust
 from faust.sensors.prometheus import setup_prometheus_sensors
@@ -29,6 +30,7 @@ from prometheus_client import CollectorRegistry
 
 from workers.engine.policy import Policy
 from workers.metrics import QualityMetrics
+from workers.stream.liveness import watch_liveness
 from workers.stream.security import faust_credentials
 from workers.stream.settings import Settings
 from workers.stream.watch import Outcome, PartitionWatch
@@ -73,6 +75,10 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
     metrics = QualityMetrics(registry)
     # faust's own sensors (lag, rebalances, sends) and ours, on the worker's /metrics.
     setup_prometheus_sensors(app, pattern="/metrics", registry=registry, name_prefix="faust")
+    watch_liveness(app, settings, registry,
+                   lambda partition: watches[partition].caseload.now if partition in watches
+                   else None)
+    hang_partition = fault_partition(settings.fault)
 
     async def watch(partition: int) -> PartitionWatch:
         if partition not in watches:
@@ -116,8 +122,11 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
 
     @app.agent(events, concurrency=1)
     async def process_events(stream: faust.StreamT[bytes]) -> AsyncIterator[None]:
-        async for event in stream.events():
+        async for event in acked_by_hand(stream).events():
             message = event.message
+            if message.partition == hang_partition:
+                log.error("fault injected: the events agent stops taking messages")
+                await asyncio.Event().wait()  # never set: this agent takes nothing more
             started = time.perf_counter()
             wall_now = datetime.now(UTC) if settings.clock == "wall" else None
             outcome = (await watch(message.partition)).on_message(event.value, wall_now)
@@ -129,6 +138,7 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
                 await dead_letter.send(key=event.key, value=event.value,
                                        headers=[(REASON_HEADER, reason.encode())])
             await settle(outcome)
+            event.ack()
             metrics.processing.observe(time.perf_counter() - started)
             yield None
 
@@ -148,18 +158,20 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
 
     @app.agent(ticks, concurrency=1)
     async def process_ticks(stream: faust.StreamT[bytes]) -> AsyncIterator[None]:
-        async for event in stream.events():
+        async for event in acked_by_hand(stream).events():
             try:
                 now = datetime.fromisoformat(json.loads(event.value)["now"])
                 if now.tzinfo is None:
                     raise ValueError("tick without offset")
             except (ValueError, KeyError, TypeError) as error:
                 log.warning("ignored a malformed tick: %s", error)
+                event.ack()
                 continue
             await settle((await watch(event.message.partition)).on_tick(now.astimezone(UTC)))
+            event.ack()
             yield None
 
-    if settings.clock == "wall":
+    if settings.clock == "wall" and settings.fault != "stop-ticks":
         @app.timer(interval=settings.tick_seconds)  # type: ignore[untyped-decorator]
         async def wall_clock() -> None:
             now = json.dumps({"now": datetime.now(UTC).isoformat()}).encode()
@@ -177,6 +189,23 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
                     metrics.release(gone.caseload.alerts())
 
     return app
+
+
+def acked_by_hand(stream: faust.StreamT[bytes]) -> faust.StreamT[bytes]:
+    """The stream without automatic acks: each agent acks a message once its alerts and case
+    state are out. faust's iterator acks the current message in a `finally` when the agent is
+    cancelled (stop, crash, rebalance), so an automatic ack commits past a message whose
+    processing never finished and a restart skips it (measured with a hung agent: committed
+    1 of 100 messages, the one never processed; robinhood/faust#75 and #604)."""
+    manual: faust.StreamT[bytes] = cast(Any, stream).noack()  # not on faust's StreamT type
+    return manual
+
+
+def fault_partition(fault: str) -> int | None:
+    """The partition a "hang-partition-N" fault names (see Settings.fault)."""
+    if fault.startswith("hang-partition-"):
+        return int(fault.removeprefix("hang-partition-"))
+    return None
 
 
 def owned(app: faust.App, topic: str) -> list[TP]:

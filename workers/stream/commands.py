@@ -51,6 +51,9 @@ def register(commands: Any) -> None:
     worker.add_argument("--app-id")
     worker.add_argument("--tick-seconds", type=float)
     worker.add_argument("--policy", type=Path, help="TOML file overriding deadline defaults")
+    worker.add_argument("--exit-on-stall", action="store_true", default=None,
+                        help="exit non-zero when a partition stalls, for a supervisor that "
+                        "restarts on exit (default $CASEWATCH_EXIT_ON_STALL or false)")
     worker.add_argument("--loglevel", default="warning")
     worker.set_defaults(run=_worker)
 
@@ -113,7 +116,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
     overrides: dict[str, Any] = {}
     for flag, field in (("bootstrap", "bootstrap_servers"), ("partitions", "partitions"),
                         ("clock", "clock"), ("state_dir", "state_dir"), ("web_port", "web_port"),
-                        ("app_id", "app_id"), ("tick_seconds", "tick_seconds")):
+                        ("app_id", "app_id"), ("tick_seconds", "tick_seconds"),
+                        ("exit_on_stall", "exit_on_stall")):
         value = getattr(args, flag, None)
         if value is not None:
             overrides[field] = value

@@ -17,6 +17,9 @@
 | CASEWATCH_WEB_PORT                | 6066                     |
 | CASEWATCH_WEB_HOST                | 127.0.0.1                |
 | CASEWATCH_SESSION_TIMEOUT         | 15 (seconds)             |
+| CASEWATCH_STALL_SECONDS           | 120: work waiting and no progress this long is a stall |
+| CASEWATCH_EXIT_ON_STALL           | false: exit (for a supervisor to restart) on a stall |
+| CASEWATCH_FAULT                   | (none): hang-partition-N or stop-ticks, for tests only |
 | CASEWATCH_SECURITY_PROTOCOL       | PLAINTEXT (SSL, SASL_PLAINTEXT, SASL_SSL) |
 | CASEWATCH_SASL_MECHANISM          | SCRAM-SHA-512 (or PLAIN) |
 | CASEWATCH_SASL_USERNAME           | (none)                   |
@@ -59,6 +62,12 @@ class Settings:
     # How long a silent worker keeps its partitions before others take over. Kafka's 45 s
     # default leaves a crashed worker's cases unwatched for most of a minute.
     session_timeout: float = 15.0
+    stall_seconds: float = 120.0
+    exit_on_stall: bool = False
+    # Deliberate faults, so tests can prove a stall is seen: "hang-partition-N" makes the
+    # events agent stop taking messages once one from partition N arrives; "stop-ticks" stops
+    # the wall-clock ticks. Never set in production.
+    fault: str = ""
     security_protocol: str = "PLAINTEXT"
     sasl_mechanism: str = "SCRAM-SHA-512"
     sasl_username: str = ""
@@ -77,8 +86,15 @@ class Settings:
         values: dict[str, Any] = {}
         for field in fields(cls):
             text = env.get(variable(field.name))
-            if text is not None:  # parsed as the default's type: str, int, float or Path
-                values[field.name] = type(getattr(cls, field.name))(text)
+            if text is None:
+                continue
+            kind = type(getattr(cls, field.name))
+            if kind is bool:
+                if text.lower() not in ("true", "false", "1", "0", "yes", "no", ""):
+                    raise ValueError(f"{variable(field.name)} must be true or false, not {text!r}")
+                values[field.name] = text.lower() in ("true", "1", "yes")
+            else:  # parsed as the default's type: str, int, float or Path
+                values[field.name] = kind(text)
         if values.get("clock", cls.clock) not in ("wall", "event"):
             raise ValueError(f"CASEWATCH_CLOCK must be wall or event, not {values['clock']!r}")
         settings = cls(**values)

@@ -1,0 +1,131 @@
+"""The worker's shell around StallWatch: what it observes, what it exports, how it heals.
+
+Every few seconds the worker looks at each input partition it owns: the offsets it has
+committed on the events and ticks topics against their ends on the broker, and the partition's
+clock. A partition with work waiting and no progress for CASEWATCH_STALL_SECONDS is stalled:
+- `casewatch_partition_stalled{partition}` is 1 (the `CasewatchPartitionStalled` alert);
+- `GET /health` on the worker's web port answers 503 with the partitions and why;
+- with `--exit-on-stall`, the worker exits non-zero so its supervisor restarts it. A restarted
+  worker resumes from the committed offsets, and duplicates change nothing: nothing is lost.
+"""
+
+import asyncio
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import faust
+from faust.types import TP
+from prometheus_client import CollectorRegistry, Gauge
+
+from workers.stream.settings import Settings
+from workers.stream.stall import StallWatch
+
+log = logging.getLogger("casewatch.worker")
+HARD_EXIT_SECONDS = 30.0  # if a clean stop hangs too, the supervisor still gets its exit
+
+
+class PartitionStalled(RuntimeError):
+    pass
+
+
+def check_interval(settings: Settings) -> float:
+    return max(2.0, min(5.0, settings.stall_seconds / 4))
+
+
+def watch_liveness(app: faust.App, settings: Settings, registry: CollectorRegistry,
+                   clock_of: Callable[[int], datetime | None]) -> StallWatch:
+    """Install the stall check, its metrics and /health on `app`; `clock_of(p)` is the clock
+    of partition p's cases (None before it has one)."""
+    stalls = StallWatch(settings.stall_seconds,
+                        settings.tick_seconds if settings.clock == "wall" else None)
+    stalled_gauge = Gauge("casewatch_partition_stalled",
+                          "1 while an owned input partition has work waiting and makes no "
+                          "progress", ["partition"], registry=registry)
+    idle_gauge = Gauge("casewatch_partition_idle_seconds",
+                       "Seconds since an owned input partition last made progress",
+                       ["partition"], registry=registry)
+    lag_gauge = Gauge("casewatch_partition_lag_messages",
+                      "Messages of an owned input partition (events and ticks) not yet "
+                      "committed", ["partition"], registry=registry)
+    exported: set[int] = set()
+
+    @app.timer(interval=check_interval(settings))  # type: ignore[untyped-decorator]
+    async def check_for_stalls() -> None:
+        events = sorted(tp for tp in app.consumer.assignment()
+                        if tp.topic == settings.events_topic)
+        owned = {tp.partition for tp in events}
+        stalls.forget(exported - owned)
+        for gone in exported - owned:
+            for gauge in (stalled_gauge, idle_gauge, lag_gauge):
+                gauge.remove(str(gone))
+        exported.intersection_update(owned)
+        if not events:
+            return
+        pairs = {tp.partition: (tp, TP(settings.ticks_topic, tp.partition)) for tp in events}
+        every = [tp for pair in pairs.values() for tp in pair]
+        # From the broker, not the fetcher's cache: a partition nobody fetches has a stale one.
+        # faust's committed offsets are the next offset to read, as Kafka counts; where it has
+        # none, the group starts from the earliest. Both requests go through faust's consumer
+        # thread, which takes up to a second to come round: ask together.
+        consumer: Any = app.consumer
+        committed = dict(consumer._committed_offset)
+        unknown = [tp for tp in every if committed.get(tp) is None]
+        ends, earliest = await asyncio.gather(
+            consumer.highwaters(*every),
+            consumer.earliest_offsets(*unknown) if unknown else _nothing())
+        committed.update(earliest)
+        recovering = bool(app.rebalancing or app.in_recovery)
+        now, wall = time.monotonic(), datetime.now(UTC)
+        for partition, pair in pairs.items():
+            done = [committed.get(tp) or 0 for tp in pair]
+            lag = sum(max(0, (ends.get(tp) or 0) - offset) for tp, offset in zip(pair, done,
+                                                                                strict=True))
+            stalls.observe(partition, now, committed=sum(done), lag=lag,
+                           clock=clock_of(partition), wall=wall, recovering=recovering)
+        for health in stalls.health(now):
+            label = str(health.partition)
+            exported.add(health.partition)
+            stalled_gauge.labels(label).set(1 if health.stalled else 0)
+            idle_gauge.labels(label).set(health.idle_seconds)
+            lag_gauge.labels(label).set(health.lag)
+        stalled = stalls.stalled(now)
+        if stalled:
+            log.error("partition(s) %s stalled: work waiting and no progress for %.0fs",
+                      ", ".join(map(str, stalled)), settings.stall_seconds)
+            if settings.exit_on_stall:
+                _exit_soon()
+                await app.crash(PartitionStalled(f"partitions {stalled} stalled"))
+
+    @app.page("/health")
+    async def health(web: Any, request: Any) -> Any:
+        report = stalls.health(time.monotonic())
+        body = {
+            "status": "stalled" if any(h.stalled for h in report) else "ok",
+            "stallSeconds": settings.stall_seconds,
+            "partitions": [{"partition": h.partition, "stalled": h.stalled,
+                            "workWaiting": h.waiting, "lag": h.lag,
+                            "idleSeconds": round(h.idle_seconds, 1)} for h in report],
+        }
+        return web.json(body, status=503 if body["status"] == "stalled" else 200)
+
+    return stalls
+
+
+async def _nothing() -> dict[TP, int]:
+    return {}
+
+
+def _exit_soon() -> None:
+    """Exit the process if a clean stop has not ended it in time (a hung agent can block it)."""
+    def hard_exit() -> None:
+        log.critical("stopping after a stall took too long: exiting")
+        os._exit(3)
+
+    timer = threading.Timer(HARD_EXIT_SECONDS, hard_exit)
+    timer.daemon = True
+    timer.start()
