@@ -1,10 +1,14 @@
 """Turn one wire message into a validated event, or a rejection with a reason to act on."""
 
-import json
+import re
 
 from pydantic import ValidationError
+from pydantic_core import from_json
 
 from schemas.events import EVENT_TYPES, CaseEvent, case_event_adapter
+
+# What an echoed value must look like: a short code such as an event type, never free text.
+CODE = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*){0,3}", re.ASCII)
 
 
 class Rejection(Exception):
@@ -28,8 +32,10 @@ def parse_event(raw: bytes | str) -> CaseEvent:
 def _identity(raw: bytes | str) -> tuple[str | None, str | None]:
     """The eventId and (known) eventType of a rejected message, where they can be read."""
     try:
-        value = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+        # pydantic's own parser: bounded nesting (json.loads would raise RecursionError on a
+        # deeply nested message, escaping the decoder), and the same reading as validation.
+        value = from_json(raw)
+    except ValueError:
         return None, None
     if not isinstance(value, dict):
         return None, None
@@ -58,16 +64,19 @@ def _describe(detail: object) -> str:
     if kind == "json_invalid":
         return f"invalid JSON: {detail['ctx'].get('error', detail['msg'])}"
     if kind == "union_tag_invalid":
-        # An event type is a code, but a producer could put anything there: cap what is echoed.
+        # An event type is a code, but a producer could put anything there, a name included:
+        # echo only what looks like a code (reasons reach logs and the dead-letter header).
         tag = given.get("eventType") if isinstance(given, dict) else None
-        return f"unknown eventType {str(tag)[:40]!r}" if tag is not None else "unknown eventType"
+        coded = isinstance(tag, str) and len(tag) <= 40 and CODE.fullmatch(tag)
+        return f"unknown eventType {tag!r}" if coded else "unknown eventType"
     if kind == "union_tag_not_found":
         return "missing field eventType"
     if kind in ("dict_type", "model_type") and not path:
         return "invalid event: not a JSON object"
     if path == "version" and kind in ("literal_error", "missing"):
         return "missing field version" if kind == "missing" else (
-            f"unsupported version {given!r} (supported: 1)"
+            f"unsupported version {given!r} (supported: 1)" if isinstance(given, int)
+            else "unsupported version (supported: 1)"
         )
     if kind == "timezone_aware":
         return f"timestamp without offset at {path}"

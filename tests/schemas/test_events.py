@@ -1,14 +1,17 @@
 import json
+import random
 from typing import Any
 
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 from schemas.codes import ContactOutcome
 from schemas.events import ContactRecorded, case_event_adapter
 from schemas.generate import SCHEMAS, render
 from schemas.parse import Rejection, parse_event
 from tests.builders import allocated, at, contact, event
+from tests.mutations import mutate
 from tests.strategies import caseload_history
 
 GOOD = contact(at("2025-07-01"))
@@ -95,3 +98,36 @@ def test_checked_in_json_schemas_are_current(name: str) -> None:
     assert (OUTPUT / f"{name}.schema.json").read_text() == render(name), (
         "stale: run python -m schemas.generate"
     )
+
+
+@given(seed=st.integers(0, 2**32 - 1), history=caseload_history())
+def test_the_decoder_takes_any_mutated_input_without_crashing(
+    seed: int, history: list[dict[str, Any]]
+) -> None:
+    """Every message is an event or a one-line Rejection; nothing else escapes the decoder."""
+    if not history:
+        return
+    rng = random.Random(seed)
+    raw = mutate(rng.choice(history), rng)
+    try:
+        parse_event(raw)
+    except Rejection as rejection:
+        assert rejection.reason and "\n" not in rejection.reason
+        assert len(rejection.reason) < 2000
+        assert "Jane" not in rejection.reason and "Acacia" not in rejection.reason
+
+
+@given(field=st.sampled_from(["eventType", "eventId", "crn", "version", "occurredAt",
+                              "detail.type", "detail.outcome", "detail.contactId"]),
+       name=st.from_regex(r"[A-Z][a-z]{3,9} [A-Z][a-z]{3,9}", fullmatch=True))
+def test_no_reason_repeats_a_name_put_in_any_field(field: str, name: str) -> None:
+    message = dict(GOOD)
+    if field.startswith("detail."):
+        message["detail"] = {**GOOD["detail"], field.removeprefix("detail."): name}
+    else:
+        message[field] = name
+    try:
+        parse_event(json.dumps(message))
+    except Rejection as rejection:
+        for word in name.split():
+            assert word not in rejection.reason, (field, rejection.reason)
