@@ -31,6 +31,7 @@ from prometheus_client import CollectorRegistry
 from workers.engine.policy import Policy
 from workers.metrics import QualityMetrics
 from workers.stream.liveness import watch_liveness
+from workers.stream.logs import collapse_repeats
 from workers.stream.security import faust_credentials
 from workers.stream.settings import Settings
 from workers.stream.watch import Outcome, PartitionWatch
@@ -213,6 +214,7 @@ def owned(app: faust.App, topic: str) -> list[TP]:
 
 
 def run_worker(settings: Settings, policy: Policy, loglevel: str = "warning") -> None:
+    collapse_repeats()
     app = build_app(settings, policy)
     worker = faust.Worker(app, loglevel=loglevel, quiet=True)
     worker.execute_from_commandline()
