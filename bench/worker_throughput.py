@@ -54,10 +54,7 @@ def main() -> None:
         broker = Broker(home=Path(home) / "kafka", port=free_port(), controller_port=free_port())
         broker.start()
         try:
-            settings = replace(Settings(), bootstrap_servers=broker.bootstrap, app_id="bench",
-                               events_topic="bench.case-events", ticks_topic="bench.ticks",
-                               dead_letter_topic="bench.dead-letter",
-                               alerts_topic_prefix="bench.alerts.", partitions=1)
+            settings = Settings().isolated("bench", broker.bootstrap, partitions=1)
             create_topics(settings, ["north-east"])
             publish(settings, lines)
             _, goal = progress(settings, [settings.events_topic])

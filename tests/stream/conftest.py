@@ -52,10 +52,8 @@ def secure_kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
 def settings(kafka: Broker, tmp_path: Path) -> Settings:
     """Topics, consumer group and state of this test alone, on the shared broker."""
     name = f"t{uuid.uuid4().hex[:10]}"
-    return replace(
-        Settings(), bootstrap_servers=kafka.bootstrap, app_id=name,
-        events_topic=f"{name}.case-events", ticks_topic=f"{name}.ticks",
-        dead_letter_topic=f"{name}.dead-letter", alerts_topic_prefix=f"{name}.alerts.",
+    return Settings().isolated(
+        name, kafka.bootstrap,
         partitions=1, state_dir=tmp_path / "state", clock="event",
     )
 

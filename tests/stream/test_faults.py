@@ -9,6 +9,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from schemas.parse import Rejection, parse_event
+from tests.mutations import mutate
 from tests.stream.conftest import (
     WorkerProcess,
     cli,
@@ -22,6 +24,7 @@ from tests.stream.conftest import (
 from tests.stream.test_metrics import samples
 from tests.stream.test_worker import assert_standing_as_replayed, replayed, simulated
 from workers.cli import main
+from workers.stream.app import REASON_HEADER
 from workers.stream.broker import Broker, free_port
 from workers.stream.security import kafka_python
 from workers.stream.settings import Settings
@@ -140,10 +143,8 @@ def test_the_broker_stopped_and_restarted_mid_stream(
     broker = Broker(home=tmp_path / "kafka", port=free_port(), controller_port=free_port())
     broker.start()
     try:
-        own = replace(Settings(), bootstrap_servers=broker.bootstrap, app_id="restart",
-                      events_topic="restart.events", ticks_topic="restart.ticks",
-                      dead_letter_topic="restart.dead", alerts_topic_prefix="restart.alerts.",
-                      partitions=1, clock="event", state_dir=tmp_path / "state")
+        own = Settings().isolated("restart", broker.bootstrap, partitions=1, clock="event",
+                                  state_dir=tmp_path / "state")
         stream = simulated(300, seed=21)
         report = replayed(stream)
         cli(own, "topics", "create", "--regions", "north-east")
@@ -168,3 +169,49 @@ def test_the_broker_stopped_and_restarted_mid_stream(
         for process in workers:
             process.stop()
         broker.stop()
+
+
+def test_a_sample_of_mutated_inputs_is_dead_lettered_and_the_valid_events_take_effect(
+    settings: Settings, workers: list[WorkerProcess], tmp_path: Path
+) -> None:
+    valid = simulated(60, seed=27)
+    lines = valid.splitlines()
+    events = [json.loads(line) for line in lines]
+    rng = random.Random(27)
+    bad: list[bytes] = []
+    while len(bad) < 300:
+        raw = mutate(rng.choice(events), rng)
+        if not raw.strip() or b"\n" in raw or len(raw) > 900_000:
+            continue  # blank lines are skipped, and the broker's limit is 1 MB a message
+        try:
+            parse_event(raw)
+        except Rejection:
+            bad.append(raw)
+    mixed = list(lines)
+    for raw in bad:
+        mixed.insert(rng.randrange(len(mixed) + 1), raw)
+    report = replayed(valid)
+    run_through_worker(settings, workers, tmp_path / "w1", b"\n".join(mixed) + b"\n",
+                       report["asOf"])
+    assert_standing_as_replayed(settings, report, workers)
+    dead = read_topic(settings, settings.dead_letter_topic)
+    assert sorted(value for _, value, _ in dead) == sorted(bad)  # each, unchanged
+    assert all(dict(headers)[REASON_HEADER] for _, _, headers in dead)
+    assert workers[0].process.poll() is None  # never crashed
+
+
+def test_a_rebalance_while_deadlines_fall_due_loses_nothing(
+    settings: Settings, workers: list[WorkerProcess], tmp_path: Path
+) -> None:
+    four = replace(settings, partitions=4)
+    stream = simulated(300, seed=29)
+    report = replayed(stream)
+    cli(four, "topics", "create", "--regions", "north-east")
+    cli(four, "publish", "-", stdin=stream)
+    first = start_worker(four, workers, tmp_path / "w1")
+    wait_until_processed(four, [first])
+    cli(four, "clock", "advance", report["asOf"])  # months of deadlines fall due on 4 partitions
+    second = start_worker(four, workers, tmp_path / "w2")  # joins while they are published
+    run_to_end(four, [first, second], report["asOf"])
+    assert_standing_as_replayed(four, report, workers)
+    assert_history_consistent(four, report)

@@ -71,3 +71,4 @@ def test_a_password_given_in_the_environment_is_not_a_setting() -> None:
     # SPEC §11: only a file names the password; a variable holding it is ignored, not used.
     settings = Settings.from_env({"CASEWATCH_SASL_PASSWORD": "oops"})
     assert "oops" not in repr(settings)
+

@@ -47,10 +47,8 @@ def run_demo(events_path: Path, workdir: Path, shown: int = 12) -> bool:
           "`./run broker start --secure` runs one with SASL_SSL and ACLs.", file=sys.stderr)
     broker.start()
     run = f"demo{int(time.time())}"
-    settings = replace(Settings(), bootstrap_servers=broker.bootstrap, app_id=run,
-                       events_topic=f"{run}.case-events", ticks_topic=f"{run}.ticks",
-                       dead_letter_topic=f"{run}.dead-letter", alerts_topic_prefix=f"{run}.alerts.",
-                       partitions=4, clock="event", state_dir=workdir / run)
+    settings = Settings().isolated(run, broker.bootstrap, partitions=4, clock="event",
+                                   state_dir=workdir / run)
     _forget_earlier_demos(settings, keep=run)
     create_topics(settings, ["north-east"])
     lines = events_path.read_bytes().splitlines(keepends=True)

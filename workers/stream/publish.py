@@ -5,10 +5,10 @@ is not a valid event must reach the dead-letter topic rather than vanish here. A
 cannot be read is sent without a key.
 """
 
-import json
 from collections.abc import Iterable
 
 from kafka import KafkaProducer
+from pydantic_core import from_json
 
 from workers.progress import Progress
 from workers.stream.security import kafka_python
@@ -17,8 +17,8 @@ from workers.stream.settings import Settings
 
 def crn_of(line: bytes) -> bytes | None:
     try:
-        value = json.loads(line)
-    except (ValueError, UnicodeDecodeError):
+        value = from_json(line)  # bounded nesting: json.loads raised RecursionError on some
+    except ValueError:
         return None
     crn = value.get("crn") if isinstance(value, dict) else None
     return crn.encode() if isinstance(crn, str) else None

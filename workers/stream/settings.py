@@ -33,7 +33,7 @@ client connects (`security.py`). Settings, their repr and environment() hold no 
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -75,6 +75,14 @@ class Settings:
     ssl_cafile: str = ""
     ssl_certfile: str = ""
     ssl_keyfile: str = ""
+
+    def isolated(self, name: str, bootstrap_servers: str, **changes: Any) -> "Settings":
+        """These settings with every topic, the group and the changelog named after `name`:
+        for a run (a test, a benchmark, a demo) that must not meet any other on the broker."""
+        return replace(self, bootstrap_servers=bootstrap_servers, app_id=name,
+                       events_topic=f"{name}.case-events", ticks_topic=f"{name}.ticks",
+                       dead_letter_topic=f"{name}.dead-letter",
+                       alerts_topic_prefix=f"{name}.alerts.", **changes)
 
     def alerts_topic(self, region: str) -> str:
         return f"{self.alerts_topic_prefix}{region}"
