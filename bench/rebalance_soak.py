@@ -15,6 +15,7 @@ import argparse
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -118,57 +119,57 @@ def main() -> None:
     slices = [lines[i::args.rebalances] for i in range(args.rebalances)]
     occurred: set[tuple[int, int]] = set()  # (round, partition)
     detected: set[tuple[int, int]] = set()
-    with tempfile.TemporaryDirectory() as home:
-        broker = Broker(home=Path(home) / "kafka", port=free_port(), controller_port=free_port())
-        broker.start()
-        settings = Settings().isolated("soak", broker.bootstrap, partitions=4, clock="event")
-        create_topics(settings, ["north-east"])
-        steady = Worker(settings, "steady", Path(home))
-        guest: Worker | None = None
-        try:
-            for round_ in range(args.rebalances):
-                publish(settings, slices[round_])
-                if guest is None:
-                    guest = Worker(settings, "guest", Path(home))  # joins: a rebalance
-                else:
-                    guest.stop()  # leaves: a rebalance
-                    guest = None
-                # Watch for a stall bound and a half: from outside, and as the workers see it.
-                seen: dict[int, tuple[int, float]] = {}
-                until = time.monotonic() + STALL_SECONDS * 1.5
-                while time.monotonic() < until:
-                    now = time.monotonic()
-                    for partition, (done, end) in offsets(settings, settings.events_topic).items():
-                        last = seen.get(partition)
-                        if last is None or done != last[0] or done >= end:
-                            seen[partition] = (done, now)
-                        elif now - last[1] >= STALL_SECONDS:
-                            occurred.add((round_, partition))
-                    for worker in filter(None, (steady, guest)):
-                        detected.update((round_, p) for p in worker.stalled())
-                        if worker.supervise():
-                            detected.update((round_, p) for p in range(settings.partitions)
-                                            if (round_, p) in occurred)
-                    time.sleep(1.0)
-                print(f"round {round_ + 1:>2}: {'joined' if guest else 'left'}; stalls so far "
-                      f"{len(occurred)} occurred, {len(detected)} detected", flush=True)
-            deadline = time.monotonic() + 300
-            while not caught_up(settings, [settings.events_topic]):
+    home = tempfile.mkdtemp(prefix="casewatch-soak-")  # kept: the workers' logs are evidence
+    broker = Broker(home=Path(home) / "kafka", port=free_port(), controller_port=free_port())
+    broker.start()
+    settings = Settings().isolated("soak", broker.bootstrap, partitions=4, clock="event")
+    create_topics(settings, ["north-east"])
+    steady = Worker(settings, "steady", Path(home))
+    guest: Worker | None = None
+    try:
+        for round_ in range(args.rebalances):
+            publish(settings, slices[round_])
+            if guest is None:
+                guest = Worker(settings, "guest", Path(home))  # joins: a rebalance
+            else:
+                guest.stop()  # leaves: a rebalance
+                guest = None
+            # Watch for a stall bound and a half: from outside, and as the workers see it.
+            seen: dict[int, tuple[int, float]] = {}
+            until = time.monotonic() + STALL_SECONDS * 1.5
+            while time.monotonic() < until:
+                now = time.monotonic()
+                for partition, (done, end) in offsets(settings, settings.events_topic).items():
+                    last = seen.get(partition)
+                    if last is None or done != last[0] or done >= end:
+                        seen[partition] = (done, now)
+                    elif now - last[1] >= STALL_SECONDS:
+                        occurred.add((round_, partition))
                 for worker in filter(None, (steady, guest)):
-                    worker.supervise()
-                if time.monotonic() > deadline:
-                    raise SystemExit("the workers never caught up")
-                time.sleep(1)
-            advance(settings, datetime.fromisoformat(report["asOf"]))
-            time.sleep(5)
-            while not caught_up(settings, [settings.events_topic, settings.ticks_topic]):
-                time.sleep(1)
-            time.sleep(3)
-            final = alerts(settings)
-        finally:
+                    detected.update((round_, p) for p in worker.stalled())
+                    if worker.supervise():
+                        detected.update((round_, p) for p in range(settings.partitions)
+                                        if (round_, p) in occurred)
+                time.sleep(1.0)
+            print(f"round {round_ + 1:>2}: {'joined' if guest else 'left'}; stalls so far "
+                  f"{len(occurred)} occurred, {len(detected)} detected", flush=True)
+        deadline = time.monotonic() + 300
+        while not caught_up(settings, [settings.events_topic]):
             for worker in filter(None, (steady, guest)):
-                worker.stop()
-            broker.stop()
+                worker.supervise()
+            if time.monotonic() > deadline:
+                raise SystemExit("the workers never caught up")
+            time.sleep(1)
+        advance(settings, datetime.fromisoformat(report["asOf"]))
+        time.sleep(5)
+        while not caught_up(settings, [settings.events_topic, settings.ticks_topic]):
+            time.sleep(1)
+        time.sleep(3)
+        final = alerts(settings)
+    finally:
+        for worker in filter(None, (steady, guest)):
+            worker.stop()
+        broker.stop()
     expected = {a["alertId"]: a for a in report["alerts"] if a["resolution"] != "WITHDRAWN"}
     standing = {k: a for k, a in final.items() if a["resolution"] != "WITHDRAWN"}
     print(f"rebalances: {args.rebalances}; stalls occurred: {len(occurred)}; detected: "
@@ -177,7 +178,19 @@ def main() -> None:
     print(f"standing alerts equal replay's: {standing == expected} "
           f"({len(standing):,} standing, {len(final):,} alerts on the topic)")
     if standing != expected:
+        missing = sorted(expected.keys() - standing.keys())
+        extra = sorted(standing.keys() - expected.keys())
+        differ = sorted(k for k in expected.keys() & standing.keys() if expected[k] != standing[k])
+        print(f"  missing {len(missing)}, extra {len(extra)}, differing {len(differ)}; "
+              f"logs and state kept in {home}")
+        for key in (missing[:3] + extra[:3] + differ[:3]):
+            want, got = expected.get(key), final.get(key)
+            fields = {f: (want.get(f) if want else None, got.get(f) if got else None)
+                      for f in ("crn", "status", "resolution", "openedAt", "resolvedAt", "team")
+                      if (want or {}).get(f) != (got or {}).get(f)}
+            print(f"  {key} {(want or got or {}).get('crn')}: {fields}")
         raise SystemExit(1)
+    shutil.rmtree(home, ignore_errors=True)
 
 
 def alerts(settings: Settings) -> dict[str, Any]:
