@@ -124,11 +124,18 @@ def run_through_worker(settings: Settings, workers: list[WorkerProcess], state: 
                        **environment: str) -> WorkerProcess:
     """Create the topics, publish `stream`, run a worker over it, advance its clock to `as_of`
     and wait until it has processed everything."""
-    cli(settings, "topics", "create", "--regions", ",".join(regions))
-    cli(settings, "publish", "-", stdin=stream)
-    worker = start_worker(settings, workers, state, **environment)
+    worker = publish_and_start(settings, workers, state, stream, regions, **environment)
     run_to_end(settings, workers, as_of)
     return worker
+
+
+def publish_and_start(settings: Settings, workers: list[WorkerProcess], state: Path,
+                      stream: bytes, regions: tuple[str, ...] = ("north-east",),
+                      **environment: str) -> WorkerProcess:
+    """Create the topics, publish `stream` and start a worker on it, without waiting."""
+    cli(settings, "topics", "create", "--regions", ",".join(regions))
+    cli(settings, "publish", "-", stdin=stream)
+    return start_worker(settings, workers, state, **environment)
 
 
 def run_to_end(settings: Settings, workers: list[WorkerProcess], as_of: str) -> None:

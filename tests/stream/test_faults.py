@@ -15,6 +15,7 @@ from tests.stream.conftest import (
     WorkerProcess,
     cli,
     committed_fraction,
+    publish_and_start,
     read_topic,
     run_through_worker,
     run_to_end,
@@ -122,9 +123,7 @@ def test_a_worker_killed_while_a_tick_fans_out_recovers(
 ) -> None:
     stream = simulated(400, seed=19)
     report = replayed(stream)
-    cli(settings, "topics", "create", "--regions", "north-east")
-    cli(settings, "publish", "-", stdin=stream)
-    first = start_worker(settings, workers, tmp_path / "w1")
+    first = publish_and_start(settings, workers, tmp_path / "w1", stream)
     wait_until_processed(settings, [first])
     early = history(settings)
     cli(settings, "clock", "advance", report["asOf"])  # months of deadlines fall due at once
@@ -147,9 +146,7 @@ def test_the_broker_stopped_and_restarted_mid_stream(
                                   state_dir=tmp_path / "state")
         stream = simulated(300, seed=21)
         report = replayed(stream)
-        cli(own, "topics", "create", "--regions", "north-east")
-        cli(own, "publish", "-", stdin=stream)
-        worker = start_worker(own, workers, tmp_path / "w1")
+        worker = publish_and_start(own, workers, tmp_path / "w1", stream)
         deadline = time.monotonic() + 120
         while committed_fraction(own, own.events_topic) < 0.2 and time.monotonic() < deadline:
             time.sleep(0.2)
@@ -206,9 +203,7 @@ def test_a_rebalance_while_deadlines_fall_due_loses_nothing(
     four = replace(settings, partitions=4)
     stream = simulated(300, seed=29)
     report = replayed(stream)
-    cli(four, "topics", "create", "--regions", "north-east")
-    cli(four, "publish", "-", stdin=stream)
-    first = start_worker(four, workers, tmp_path / "w1")
+    first = publish_and_start(four, workers, tmp_path / "w1", stream)
     wait_until_processed(four, [first])
     cli(four, "clock", "advance", report["asOf"])  # months of deadlines fall due on 4 partitions
     second = start_worker(four, workers, tmp_path / "w2")  # joins while they are published

@@ -8,7 +8,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from tests.stream.conftest import WorkerProcess, cli, run_to_end, start_worker
+from tests.stream.conftest import (
+    WorkerProcess,
+    cli,
+    publish_and_start,
+    run_to_end,
+    start_worker,
+)
 from tests.stream.test_worker import assert_standing_as_replayed, replayed, simulated
 from workers.stream.settings import Settings
 
@@ -52,9 +58,8 @@ def test_a_hung_partition_is_reported_then_exits_and_a_restart_loses_nothing(
 ) -> None:
     stream = simulated(40, seed=3)
     report = replayed(stream)
-    cli(settings, "topics", "create", "--regions", "north-east")
-    cli(settings, "publish", "-", stdin=stream)
-    hung = start_worker(settings, workers, tmp_path / "w1", CASEWATCH_STALL_SECONDS="8",
+    hung = publish_and_start(settings, workers, tmp_path / "w1", stream,
+                             CASEWATCH_STALL_SECONDS="8",
                         CASEWATCH_FAULT="hang-partition-0", CASEWATCH_EXIT_ON_STALL="true")
     _, body = wait_for_health(hung, "stalled", timeout=120)
     (partition,) = body["partitions"]

@@ -15,6 +15,7 @@ from tests.stream.conftest import (
     cli,
     committed_fraction,
     final_alerts,
+    publish_and_start,
     read_topic,
     run_through_worker,
     run_to_end,
@@ -112,9 +113,7 @@ def test_a_worker_killed_mid_stream_recovers_without_losing_an_event(
 ) -> None:
     stream = simulated(500, seed=9)
     report = replayed(stream)
-    cli(settings, "topics", "create", "--regions", "north-east")
-    cli(settings, "publish", "-", stdin=stream)
-    first = start_worker(settings, workers, tmp_path / "w1")
+    first = publish_and_start(settings, workers, tmp_path / "w1", stream)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and committed_fraction(settings,
                                                              settings.events_topic) < 0.1:
