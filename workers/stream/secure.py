@@ -15,7 +15,7 @@ import os
 import secrets
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from workers.stream.settings import Settings
@@ -79,14 +79,10 @@ class SecureMaterial:
         }
 
     def settings(self, principal: str, base: Settings | None = None) -> Settings:
-        """`base` (default settings otherwise) connecting as `principal`."""
-        variables = self.variables(principal)
-        return replace(
-            base or Settings(), bootstrap_servers=self.bootstrap,
-            security_protocol="SASL_SSL", sasl_mechanism=MECHANISM, sasl_username=principal,
-            sasl_password_file=variables["CASEWATCH_SASL_PASSWORD_FILE"],
-            ssl_cafile=variables["CASEWATCH_SSL_CAFILE"],
-        )
+        """`base` (default settings otherwise) connecting as `principal`: what a client reads
+        from the environment with that principal's settings file sourced."""
+        return Settings.from_env({**(base or Settings()).environment(),
+                                  **self.variables(principal)})
 
     def scram_arguments(self, principals: Iterable[str]) -> list[str]:
         """The storage tool's --add-scram arguments: secret, so only ever in an argument file."""
