@@ -175,6 +175,11 @@ def main() -> None:
     print(f"rebalances: {args.rebalances}; stalls occurred: {len(occurred)}; detected: "
           f"{len(occurred & detected)} (and {len(detected - occurred)} reported that the outside "
           f"view did not see); worker restarts: {steady.exits + (guest.exits if guest else 0)}")
+    logs = [(Path(home) / f"{name}.log").read_text(errors="replace")
+            for name in ("steady", "guest")]
+    print(f"input gaps the workers found and sought back: "
+          f"{sum(log.count('seeking back') for log in logs)}; offsets absent from the log: "
+          f"{sum(log.count('not in the log') for log in logs)}")
     print(f"standing alerts equal replay's: {standing == expected} "
           f"({len(standing):,} standing, {len(final):,} alerts on the topic)")
     if standing != expected:

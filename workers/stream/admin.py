@@ -3,7 +3,7 @@ compaction and retention, created idempotently."""
 
 from dataclasses import dataclass
 
-from kafka import KafkaAdminClient
+from kafka import KafkaAdminClient, TopicPartition
 from kafka.admin import NewTopic
 from kafka.errors import (
     TopicAlreadyExistsError,
@@ -42,6 +42,14 @@ def plan(settings: Settings, regions: list[str], events_retention_days: int) -> 
 def admin_client(settings: Settings, client_id: str = "casewatch-admin") -> KafkaAdminClient:
     """The one way casewatch makes an admin client: with the settings' security (SPEC §11)."""
     return KafkaAdminClient(**kafka_python(settings), client_id=client_id)
+
+
+def committed_offsets(admin: KafkaAdminClient, group: str, topic: str,
+                      partitions: list[int]) -> dict[int, int | None]:
+    """The group's committed offsets (the next offset to read); None where it has none."""
+    answer = admin.list_group_offsets({group: [TopicPartition(topic, p) for p in partitions]})
+    found = {tp.partition: meta.offset for tp, meta in answer.get(group, {}).items()}
+    return {p: found[p] if found.get(p, -1) >= 0 else None for p in partitions}
 
 
 def alert_regions(settings: Settings) -> list[str]:

@@ -33,6 +33,7 @@ from workers.metrics import QualityMetrics
 from workers.stream.liveness import watch_liveness
 from workers.stream.logs import collapse_repeats
 from workers.stream.security import faust_credentials
+from workers.stream.sequence import InputSequence
 from workers.stream.settings import Settings
 from workers.stream.watch import Outcome, PartitionWatch
 
@@ -80,6 +81,7 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
                    lambda partition: watches[partition].caseload.now if partition in watches
                    else None)
     hang_partition = fault_partition(settings.fault)
+    sequence = InputSequence(app, settings, registry)
 
     async def watch(partition: int) -> PartitionWatch:
         if partition not in watches:
@@ -125,6 +127,8 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
     async def process_events(stream: faust.StreamT[bytes]) -> AsyncIterator[None]:
         async for event in acked_by_hand(stream).events():
             message = event.message
+            if not await sequence.admit(message):
+                continue  # not acked: it comes again after the seek
             if message.partition == hang_partition:
                 log.error("fault injected: the events agent stops taking messages")
                 await asyncio.Event().wait()  # never set: this agent takes nothing more
@@ -185,6 +189,7 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
         revoked: set[TP] = args[0] if args else kwargs.get("revoked", set())
         for tp in revoked:
             if tp.topic == settings.events_topic:
+                sequence.forget(tp.partition)
                 gone = watches.pop(tp.partition, None)
                 if gone is not None:
                     metrics.release(gone.caseload.alerts())

@@ -15,6 +15,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -53,9 +54,13 @@ def watch_liveness(app: faust.App, settings: Settings, registry: CollectorRegist
                       "Messages of an owned input partition (events and ticks) not yet "
                       "committed", ["partition"], registry=registry)
     exported: set[int] = set()
+    looked = _Looked(time.monotonic(), 0)
 
     @app.timer(interval=check_interval(settings))  # type: ignore[untyped-decorator]
     async def check_for_stalls() -> None:
+        # A rebalance at any moment since the last look (the broker calls below can wait out a
+        # whole one) means no partition had a fair chance: counted as progress.
+        rebalances = app.rebalancing_count
         events = sorted(tp for tp in app.consumer.assignment()
                         if tp.topic == settings.events_topic)
         owned = {tp.partition for tp in events}
@@ -65,6 +70,7 @@ def watch_liveness(app: faust.App, settings: Settings, registry: CollectorRegist
                 gauge.remove(str(gone))
         exported.intersection_update(owned)
         if not events:
+            looked.at = time.monotonic()
             return
         pairs = {tp.partition: (tp, TP(settings.ticks_topic, tp.partition)) for tp in events}
         every = [tp for pair in pairs.values() for tp in pair]
@@ -79,7 +85,10 @@ def watch_liveness(app: faust.App, settings: Settings, registry: CollectorRegist
             consumer.highwaters(*every),
             consumer.earliest_offsets(*unknown) if unknown else _nothing())
         committed.update(earliest)
-        recovering = bool(app.rebalancing or app.in_recovery)
+        recovering = bool(app.rebalancing or app.in_recovery
+                          or app.rebalancing_count != rebalances
+                          or app.rebalancing_count != looked.rebalances)
+        looked.rebalances = app.rebalancing_count
         now, wall = time.monotonic(), datetime.now(UTC)
         for partition, pair in pairs.items():
             done = [committed.get(tp) or 0 for tp in pair]
@@ -93,6 +102,7 @@ def watch_liveness(app: faust.App, settings: Settings, registry: CollectorRegist
             stalled_gauge.labels(label).set(1 if health.stalled else 0)
             idle_gauge.labels(label).set(health.idle_seconds)
             lag_gauge.labels(label).set(health.lag)
+        looked.at = now
         stalled = stalls.stalled(now)
         if stalled:
             log.error("partition(s) %s stalled: work waiting and no progress for %.0fs",
@@ -103,9 +113,14 @@ def watch_liveness(app: faust.App, settings: Settings, registry: CollectorRegist
 
     @app.page("/health")
     async def health(web: Any, request: Any) -> Any:
-        report = stalls.health(time.monotonic())
+        now = time.monotonic()
+        # As of the last look: between looks nothing new is known. A check that has not
+        # completed for the bound outside a rebalance is itself a stall (a wedged consumer).
+        report = stalls.health(looked.at)
+        unchecked = now - looked.at >= settings.stall_seconds and not app.rebalancing
         body = {
-            "status": "stalled" if any(h.stalled for h in report) else "ok",
+            "status": "stalled" if unchecked or any(h.stalled for h in report) else "ok",
+            "checkedSecondsAgo": round(now - looked.at, 1),
             "stallSeconds": settings.stall_seconds,
             "partitions": [{"partition": h.partition, "stalled": h.stalled,
                             "workWaiting": h.waiting, "lag": h.lag,
@@ -114,6 +129,12 @@ def watch_liveness(app: faust.App, settings: Settings, registry: CollectorRegist
         return web.json(body, status=503 if body["status"] == "stalled" else 200)
 
     return stalls
+
+
+@dataclass
+class _Looked:
+    at: float  # monotonic time the last stall check completed
+    rebalances: int  # faust's rebalance count then
 
 
 async def _nothing() -> dict[TP, int]:

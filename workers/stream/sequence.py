@@ -1,0 +1,87 @@
+"""The events agent's shell around Continuity: where each partition starts, and what a gap does.
+
+faust's consumer keeps its own books that a rebalance can leave wrong (measured by the soak):
+- its copy of the committed offset can be missing or stale, so the start of a generation is
+  asked of the broker;
+- a message fetched before a rebalance and handed over after it makes the fetcher record the
+  offsets between the new position and it as a "gap" that counts as acked, and skip the
+  re-fetched messages below it. Seeking back resets the fetcher's read position; the recorded
+  gap is discarded too, or the next commit would cover offsets never processed;
+- a message left unacked on purpose is still awaited by the next revocation, which would then
+  wait out the session timeout: it is released from that wait without being acked.
+The last two reach into faust's Consumer (`_gap`, `_unacked_messages`): no public API does it.
+"""
+
+import asyncio
+import logging
+from typing import Any
+
+import faust
+from faust.types import TP
+from kafka import KafkaAdminClient
+from prometheus_client import CollectorRegistry, Counter
+
+from workers.stream.admin import admin_client, committed_offsets
+from workers.stream.continuity import Continuity, Step
+from workers.stream.settings import Settings
+
+log = logging.getLogger("casewatch.worker")
+
+
+class InputSequence:
+    def __init__(self, app: faust.App, settings: Settings, registry: CollectorRegistry) -> None:
+        self.app = app
+        self.settings = settings
+        self.continuity = Continuity()
+        self.gaps = Counter("casewatch_input_gaps", "Gaps in the input offsets faust handed "
+                            "the events agent: sought back (recovered) or absent from the log",
+                            ["outcome"], registry=registry)
+        self._admin: KafkaAdminClient | None = None
+
+    async def admit(self, message: Any) -> bool:
+        """Whether the agent takes this message; if not, it is neither processed nor acked."""
+        partition, tp = message.partition, message.tp
+        if not self.continuity.knows(partition):
+            start = await self._start_of(tp)
+            faust_view: Any = self.app.consumer
+            log.info("partition %d: taking events from offset %d (first handed: %d, faust's "
+                     "committed: %s)", partition, start, message.offset,
+                     faust_view._committed_offset.get(tp))
+            self.continuity.begin(partition, start)
+        verdict = self.continuity.check(partition, message.offset)
+        consumer: Any = self.app.consumer
+        if verdict.step is Step.SEEK:
+            log.error("partition %d: handed offset %d while %d was never taken; seeking back "
+                      "to %d (faust-streaming#596)", partition, message.offset,
+                      verdict.expected, verdict.expected)
+            self.gaps.labels("sought_back").inc()
+            consumer._gap.pop(tp, None)
+            if tp in consumer.assignment():  # else revoked: its next owner starts afresh
+                await consumer.seek(tp, verdict.expected)
+        elif verdict.step is Step.ABSENT:
+            log.error("partition %d: offsets %d..%d are not in the log (retention or "
+                      "transaction markers); going on from %d", partition, verdict.expected,
+                      message.offset - 1, message.offset)
+            self.gaps.labels("absent").inc()
+        if verdict.step in (Step.TAKE, Step.ABSENT):
+            return True
+        consumer._unacked_messages.discard(message)
+        return False
+
+    def forget(self, partition: int) -> None:
+        """Revoked: if it comes back, it starts again from the committed offset."""
+        self.continuity.forget({partition})
+
+    async def _start_of(self, tp: TP) -> int:
+        """The group's committed offset, asked of the broker, or the log's start without one."""
+        if self._admin is None:
+            self._admin = admin_client(self.settings,
+                                       client_id=f"{self.settings.app_id}-continuity")
+        committed = await asyncio.get_running_loop().run_in_executor(
+            None, committed_offsets, self._admin, self.settings.app_id, tp.topic,
+            [tp.partition])
+        start = committed[tp.partition]
+        if start is None:
+            consumer: Any = self.app.consumer
+            start = (await consumer.earliest_offsets(tp))[tp]
+        return int(start)
