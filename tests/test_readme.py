@@ -40,3 +40,16 @@ def test_every_runbook_an_alert_links_to_exists() -> None:
         for h in re.findall(r"^### Runbook: (.+)$", README.read_text(), flags=re.MULTILINE)
     }
     assert anchors and anchors <= headings, anchors - headings
+
+
+def test_the_readme_worklist_example_is_real_output(capsys: pytest.CaptureFixture[str]) -> None:
+    from workers.cli import main
+
+    args = ["examples/small-pdu.jsonl", "--team", "county-durham-darlington-team-4", "--limit",
+            "2"]
+    command = f"$ casewatch worklist {' '.join(args)}\n"
+    text = README.read_text()
+    start = text.index(command) + len(command)
+    shown = text[start:text.index("```", start)]
+    assert main(["worklist", str(README.parent / args[0]), *args[1:]]) == 0
+    assert capsys.readouterr().out == shown

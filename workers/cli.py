@@ -9,12 +9,13 @@ from pathlib import Path
 
 from prometheus_client import CollectorRegistry, generate_latest
 
+from workers.engine.caseload import Caseload
 from workers.engine.policy import Policy, PolicyError
 from workers.errors import CommandError
 from workers.metrics import QualityMetrics
 from workers.progress import Progress
-from workers.replay import EmptyReplay, read_lines, replay
-from workers.report import Cohort
+from workers.replay import EmptyReplay, evaluate, read_lines
+from workers.report import Cohort, EventTally, build_report
 from workers.runtime import tune_gc
 from workers.table import render
 
@@ -24,6 +25,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     _add_replay(commands.add_parser(
         "replay", help="evaluate a JSON Lines file of case events and print the inspection table",
+    ))
+    _add_worklist(commands.add_parser(
+        "worklist", help="the ranked cases a manager must act on, and deadlines due soon",
     ))
     _add_simulate(commands.add_parser(
         "simulate", help="write a realistic synthetic PDU event stream as JSON Lines",
@@ -74,33 +78,77 @@ def _add_replay(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(run=_run_replay)
 
 
-def _run_replay(args: argparse.Namespace) -> int:
+def _evaluate(args: argparse.Namespace, task: str,
+              metrics: QualityMetrics | None = None) -> tuple[Caseload, EventTally]:
+    """The events of `args.path` (or standard input) through the engine, for replay and
+    worklist alike: SPEC §7's reading rules, --policy and --as-of."""
     tune_gc()
     policy = Policy.load(args.policy) if args.policy else Policy()
-    cohort = Cohort(args.cohort_from, args.cohort_to)
+    if args.path == "-":
+        return evaluate(read_lines(sys.stdin.buffer), policy=policy, as_of=args.as_of,
+                        metrics=metrics)
+    path = Path(args.path)
+    try:
+        stream = path.open("rb")
+    except OSError as error:
+        raise CommandError(f"cannot read {path}: {error.strerror}") from None
+    with stream:
+        progress = Progress.for_input(path.stat().st_size if path.is_file() else None, task)
+        return evaluate(read_lines(stream), policy=policy, as_of=args.as_of,
+                        progress=progress, metrics=metrics)
+
+
+def _run_replay(args: argparse.Namespace) -> int:
     registry = CollectorRegistry()
     metrics = QualityMetrics(registry) if args.metrics_out else None
-    if args.path == "-":
-        report = replay(read_lines(sys.stdin.buffer), policy=policy, as_of=args.as_of,
-                        cohort=cohort, metrics=metrics)
-    else:
-        path = Path(args.path)
-        try:
-            stream = path.open("rb")
-        except OSError as error:
-            print(f"casewatch: cannot read {path}: {error.strerror}", file=sys.stderr)
-            return 2
-        with stream:
-            progress = Progress.for_input(path.stat().st_size if path.is_file() else None,
-                                          "replay")
-            report = replay(read_lines(stream), policy=policy, as_of=args.as_of, cohort=cohort,
-                            progress=progress, metrics=metrics)
+    caseload, tally = _evaluate(args, "replay", metrics)
+    report = build_report(caseload, tally, Cohort(args.cohort_from, args.cohort_to))
     if args.metrics_out:
         args.metrics_out.write_bytes(generate_latest(registry))
     if args.format == "json":
         sys.stdout.write(json.dumps(report, ensure_ascii=False) + "\n")
     else:
         sys.stdout.write(render(report, args.limit))
+    return 0
+
+
+def _add_worklist(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("path", help="JSON Lines file of case events, or - for standard input")
+    parser.add_argument("--as-of", type=timestamp, help="advance the clock to this instant "
+                        "(RFC 3339 with offset; default: the latest occurredAt)")
+    parser.add_argument("--pdu", help="only cases held by this PDU")
+    parser.add_argument("--team", help="only cases held by this team")
+    parser.add_argument("--horizon", type=_working_days, default=5,
+                        help="working days ahead for the due-soon list (default 5)")
+    parser.add_argument("--format", choices=("text", "json", "html"), default="text")
+    parser.add_argument("--limit", type=int, default=20,
+                        help="cases and due-soon rows listed in text (default 20)")
+    parser.add_argument("--policy", type=Path, help="TOML file overriding deadline defaults")
+    parser.set_defaults(run=_run_worklist)
+
+
+def _working_days(text: str) -> int:
+    if not text.isdigit() or not 0 <= int(text) <= 60:
+        raise argparse.ArgumentTypeError(f"not a number of working days from 0 to 60: {text!r}")
+    return int(text)
+
+
+def _run_worklist(args: argparse.Namespace) -> int:
+    from workers.engine.worklist import Scope
+    from workers.worklist import build_worklist
+    from workers.worklist_render import html, text
+
+    caseload, tally = _evaluate(args, "worklist")
+    if tally.rejected:
+        print(f"casewatch: {len(tally.rejected)} lines rejected and left out (casewatch replay "
+              "--format json lists them)", file=sys.stderr)
+    doc = build_worklist(caseload, Scope(args.pdu, args.team), args.horizon)
+    if args.format == "json":
+        sys.stdout.write(json.dumps(doc, ensure_ascii=False) + "\n")
+    elif args.format == "html":
+        sys.stdout.write(html(doc))
+    else:
+        sys.stdout.write(text(doc, args.limit))
     return 0
 
 

@@ -25,6 +25,20 @@ def replay(
     progress: Progress | None = None,
     metrics: QualityMetrics | None = None,
 ) -> dict[str, Any]:
+    caseload, tally = evaluate(lines, policy=policy, as_of=as_of, progress=progress,
+                               metrics=metrics)
+    return build_report(caseload, tally, cohort)
+
+
+def evaluate(
+    lines: Iterable[bytes],
+    *,
+    policy: Policy,
+    as_of: datetime | None,
+    progress: Progress | None = None,
+    metrics: QualityMetrics | None = None,
+) -> tuple[Caseload, EventTally]:
+    """Every line through the engine (SPEC §7's reading rules), the clock then at `as_of`."""
     caseload = Caseload(policy)
     tally = EventTally()
     for number, line in enumerate(lines, start=1):
@@ -59,7 +73,7 @@ def replay(
     if metrics is not None:
         metrics.alerts(changes)
         metrics.caseloads([caseload])
-    return build_report(caseload, tally, cohort)
+    return caseload, tally
 
 
 def _advance_to(caseload: Caseload, as_of: datetime | None) -> list[AlertView]:

@@ -38,6 +38,8 @@ class Rule:
     find: Callable[[CaseFacts, Policy], Iterable[Finding]]
     summary: str  # str.format template: {crn}, {due}, and the finding's details
     action: str
+    # Deadline rules: what must happen by the due date, for the due-soon list (SPEC §10).
+    prevent: str = ""
     # Topics whose events can only satisfy this rule's deadlines, never anchor or breach them.
     # An event of such a topic at t changes nothing unless some finding is still unsatisfied or
     # satisfied at or after t (adding a satisfier only removes breaches, brings resolutions

@@ -2,8 +2,9 @@
 
 Starts the local broker (if it is not running), publishes a simulated PDU to fresh demo topics,
 runs a worker in event-clock mode, shows alerts arriving as a regional team would see them,
-advances the clock to the end of the stream, prints the inspection table, and checks that the
-worker's final alert states are exactly what `casewatch replay` computes from the same file.
+advances the clock to the end of the stream, prints the inspection table and one team's
+worklist (what its manager sees), and checks that the worker's final alert states are exactly
+what `casewatch replay` computes from the same file.
 """
 
 import json
@@ -19,9 +20,11 @@ from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
 
+from workers.engine.caseload import Caseload
 from workers.engine.policy import Policy
-from workers.replay import replay
-from workers.report import Cohort
+from workers.engine.worklist import Scope, cases_to_act
+from workers.replay import evaluate
+from workers.report import Cohort, build_report
 from workers.stream.admin import admin_client, create_topics
 from workers.stream.broker import Broker, free_port
 from workers.stream.follow import render
@@ -31,8 +34,11 @@ from workers.stream.security import kafka_python
 from workers.stream.settings import Settings
 from workers.table import SEVERITY_ORDER
 from workers.table import render as render_table
+from workers.worklist import build_worklist
+from workers.worklist_render import text
 
 PROJECT = Path(__file__).resolve().parents[2]
+STALL_SECONDS = 60  # the demo's worker exits on a stall this long and is restarted
 
 
 def run_demo(events_path: Path, workdir: Path, shown: int = 12) -> bool:
@@ -55,17 +61,19 @@ def run_demo(events_path: Path, workdir: Path, shown: int = 12) -> bool:
     sent = publish(settings, lines)
     print(f"Published {sent} case events to {settings.events_topic}; starting the worker...",
           file=sys.stderr)
-    worker = _start_worker(settings, workdir / f"{run}.log")
+    worker = DemoWorker(settings, workdir / f"{run}.log")
     try:
-        report = replay(lines, policy=Policy(), as_of=None, cohort=Cohort())
+        caseload, tally = evaluate(lines, policy=Policy(), as_of=None)
+        report = build_report(caseload, tally, Cohort())
         alerts = _watch(settings, worker, report["asOf"], shown)
     finally:
-        worker.terminate()
-        worker.wait(30)
+        worker.stop()
         if started_broker:
             broker.stop()
     print()
     print(render_table(report, alert_limit=5), end="")
+    print()
+    print(_team_worklist(caseload), end="")
     expected = standing({a["alertId"]: a for a in report["alerts"]})
     agreed = standing(alerts) == expected
     withdrawn = len(alerts) - len(standing(alerts))
@@ -81,18 +89,59 @@ def standing(alerts: dict[str, Any]) -> dict[str, Any]:
     return {key: alert for key, alert in alerts.items() if alert["resolution"] != "WITHDRAWN"}
 
 
-def _start_worker(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
-    log.parent.mkdir(parents=True, exist_ok=True)
-    worker = replace(settings, web_port=free_port())
-    return subprocess.Popen(
-        [sys.executable, "-m", "workers.cli", "worker"], cwd=PROJECT,
-        env={**os.environ, **worker.environment()}, stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-    )
+def _team_worklist(caseload: Caseload, shown: int = 10) -> str:
+    """What a manager sees: the worklist of the team with the most cases needing action."""
+    assert caseload.now is not None
+    rows = cases_to_act(caseload.cases.values(), caseload.now)
+    if not rows:
+        return "No case needs action.\n"
+    teams = Counter((r.assignment.pdu, r.assignment.team) for r in rows)
+    (pdu, team), _ = teams.most_common(1)[0]
+    doc = build_worklist(caseload, Scope(pdu, team), horizon_days=5)
+    return (f"What the manager of {team} sees (`casewatch worklist .demo/events.jsonl --team "
+            f"{team}`; --format html for a page to print):\n\n" + text(doc, shown))
 
 
-def _watch(settings: Settings, worker: subprocess.Popen[bytes], as_of: str,
-           shown: int) -> dict[str, Any]:
+class DemoWorker:
+    """The demo's worker, supervised as docker-compose would: it exits on a stall (a crashed
+    agent, a lost partition) and is restarted from its committed offsets, losing nothing."""
+
+    RESTARTS = 3
+
+    def __init__(self, settings: Settings, log: Path) -> None:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        self.settings = replace(settings, web_port=free_port())
+        self.log = log.open("ab")
+        self.restarts = 0
+        self.process = self._start()
+
+    def _start(self) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            [sys.executable, "-m", "workers.cli", "worker", "--exit-on-stall"], cwd=PROJECT,
+            env={**os.environ, **self.settings.environment(),
+                 "CASEWATCH_STALL_SECONDS": str(STALL_SECONDS)},
+            stdout=self.log, stderr=subprocess.STDOUT)
+
+    def supervise(self) -> None:
+        if self.process.poll() is None:
+            return
+        if self.restarts >= self.RESTARTS:
+            raise RuntimeError(f"the demo worker stopped {self.restarts + 1} times; see its log "
+                               f"in {self.log.name}")
+        self.restarts += 1
+        print(f"The worker exited (status {self.process.returncode}: see {self.log.name}); "
+              "restarting it from its committed offsets.", file=sys.stderr)
+        self.process = self._start()
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def _watch(settings: Settings, worker: DemoWorker, as_of: str, shown: int) -> dict[str, Any]:
     """Print alerts as they arrive until the worker has done everything; return final states."""
     from workers.stream.clock import advance
 
@@ -116,8 +165,7 @@ def _watch(settings: Settings, worker: subprocess.Popen[bytes], as_of: str,
                 summary = ", ".join(f"{severities[s]} {s}" for s in SEVERITY_ORDER
                                     if severities[s])
                 print(f"  … {len(latest)} alerts so far ({summary})", file=sys.stderr)
-        if worker.poll() is not None:
-            raise RuntimeError("the demo worker stopped unexpectedly; see its log in .demo/")
+        worker.supervise()
         if caught_up(settings, (settings.events_topic, settings.ticks_topic)):
             if advanced:
                 break

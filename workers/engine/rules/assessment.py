@@ -40,6 +40,7 @@ def _enquiry_at_allocation(rule_id: str, agency: EnquiryAgency) -> Rule:
         reads=frozenset({"case.allocated", "enquiry.requested"}),
         satisfied_by=frozenset({"enquiry.requested"}),
         find=find,
+        prevent=f"Case {{crn}}: a {phrase} safeguarding enquiry is due by {{due}}.",
         summary=f"Case {{crn}}: no {phrase} safeguarding enquiry was requested by {{due}}, "
         "the deadline after allocation.",
         action=f"Request {phrase} information now and record it before relying on the "
@@ -74,6 +75,7 @@ A_KS_03 = Rule(
     reads=frozenset({"enquiry.requested", "enquiry.responded"}),
     satisfied_by=frozenset({"enquiry.responded"}),
     find=_find_unanswered,
+    prevent="Case {crn}: a response to the {agency} enquiry is due by {due}.",
     summary="Case {crn}: the {agency} enquiry has had no response by {due}.",
     action="Chase the agency for a response and record the chase on the case.",
 )
@@ -229,6 +231,7 @@ A_EN_01 = Rule(
     reads=frozenset({"case.allocated", "assessment.completed"}),
     satisfied_by=frozenset({"assessment.completed"}),
     find=_find_no_assessment,
+    prevent="Case {crn}: an assessment is due by {due}.",
     summary="Case {crn}: no assessment had been completed by {due}.",
     action="Complete the assessment with the person on probation as a priority.",
 )

@@ -94,6 +94,7 @@ I_KS_01 = Rule(
     reads=frozenset({"contact.home_visit", "intelligence.new_concern", "risk"}),
     satisfied_by=frozenset({"contact.home_visit"}),
     find=_find_home_visits,
+    prevent="Case {crn}: a home visit is due by {due} after {trigger}.",
     summary="Case {crn}: no home visit had taken place by {due} after {trigger}.",
     action="Arrange a home visit to see who lives at the address and check on the safety "
     "of anyone at risk.",
@@ -141,6 +142,7 @@ I_KS_02 = Rule(
     reads=frozenset({"contact.attended", "plan.completed", "risk", "supervision.suspended",
                      "supervision.resumed"}),
     find=_find_contact_gaps,
+    prevent="Case {crn}: the person must be seen by {due}.",
     summary="Case {crn}: the person has not been seen since the last contact; contact was due "
     "by {due}.",
     action="Make contact with the person now and review whether the contact level matches "
@@ -252,6 +254,7 @@ I_KS_03 = Rule(
     latest_anchor=lambda facts: latest_of(
         [r for r in facts.requirements if r.event.detail.type == RequirementType.CURFEW]),
     find=_find_oversight,
+    prevent="Case {crn}: management oversight is due by {due} after {trigger}.",
     summary="Case {crn}: no management oversight was recorded by {due} after {trigger}.",
     action="The manager should review the case with the practitioner and record the "
     "discussion and actions agreed.",
@@ -279,6 +282,7 @@ I_EN_01 = Rule(
     reads=frozenset({"case.allocated", "contact.attended"}),
     satisfied_by=frozenset({"contact.attended"}),
     find=_find_no_first_contact,
+    prevent="Case {crn}: the person must first be seen by {due}.",
     summary="Case {crn}: the person had not been seen by {due} after allocation.",
     action="Arrange the induction appointment now and follow up the missed start.",
 )
@@ -302,6 +306,7 @@ I_EN_02 = Rule(
     reads=frozenset({"contact.recorded", "contact.failed"}),
     satisfied_by=frozenset({"contact.recorded"}),
     find=_find_unfollowed_absence,
+    prevent="Case {crn}: a missed appointment must be followed up by {due}.",
     summary="Case {crn}: a missed appointment had not been followed up by {due}.",
     action="Contact the person about the missed appointment and decide on enforcement.",
 )
@@ -331,6 +336,7 @@ I_DS_01 = Rule(
     reads=frozenset({"requirement.added", "requirement.started"}),
     satisfied_by=frozenset({"requirement.started"}),
     find=_find_unstarted_requirements,
+    prevent="Case {crn}: the {requirement} requirement must start by {due}.",
     summary="Case {crn}: the {requirement} requirement had not started by {due}.",
     action="Find out what is blocking the start and agree a start date with the provider.",
 )
@@ -357,6 +363,7 @@ I_DS_02 = Rule(
     reads=frozenset({"referral.made", "referral.started"}),
     satisfied_by=frozenset({"referral.started"}),
     find=_find_unstarted_referrals,
+    prevent="Case {crn}: the {service} referral must start by {due}.",
     summary="Case {crn}: the {service} referral had not started by {due}.",
     action="Chase the service and help the person to take up the referral.",
 )
@@ -409,6 +416,7 @@ I_DS_03 = Rule(
     reads=frozenset({"assessment.completed", "referral.made", "requirement.treatment"}),
     satisfied_by=frozenset({"referral.made", "requirement.treatment"}),
     find=_find_unmet_needs,
+    prevent="Case {crn}: a {service} referral for an assessed need is due by {due}.",
     summary="Case {crn}: an assessed need has had no {service} referral by {due}.",
     action="Refer the person to a service that meets the need, or record why not.",
 )

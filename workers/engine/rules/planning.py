@@ -90,6 +90,7 @@ P_EN_01 = Rule(
     reads=frozenset({"case.allocated", "plan.completed"}),
     satisfied_by=frozenset({"plan.completed"}),
     find=_find_no_plan,
+    prevent="Case {crn}: a sentence plan is due by {due}.",
     summary="Case {crn}: no sentence plan had been completed by {due}.",
     action="Complete the sentence plan with the person on probation.",
 )

@@ -63,6 +63,8 @@ R_KS_01 = Rule(
     reads=frozenset({"intelligence.received", "review.completed", "assessment.completed"}),
     satisfied_by=frozenset({"review.completed", "assessment.completed"}),
     find=_find_unreviewed_intelligence,
+    prevent="Case {crn}: a review of risk of harm is due by {due} after {kind} information was "
+    "received.",
     summary="Case {crn}: risk of harm had not been reviewed by {due} after {kind} information "
     "was received.",
     action="Review the risk of harm in light of the new information and update the plan.",
@@ -91,6 +93,7 @@ R_KS_02 = Rule(
     reads=frozenset({"intelligence.new_concern", "enquiry.requested"}),
     satisfied_by=frozenset({"enquiry.requested"}),
     find=_find_unchecked_intelligence,
+    prevent="Case {crn}: a {agency} enquiry is due by {due} after {kind} information was received.",
     summary="Case {crn}: no {agency} enquiry had been made by {due} after {kind} information "
     "was received.",
     action="Make the safeguarding enquiry now so the change in circumstances is understood.",
@@ -168,6 +171,7 @@ R_EN_01 = Rule(
     reads=frozenset({"review.completed", "assessment.completed", "risk", "supervision.suspended",
                      "supervision.resumed"}),
     find=_find_review_overdue,
+    prevent="Case {crn}: a progress review is due by {due}.",
     summary="Case {crn}: progress had not been reviewed by {due}.",
     action="Complete a review of progress and risk with the person on probation.",
 )
