@@ -50,6 +50,15 @@ def test_alertmanager_config_is_valid() -> None:
         (["alertname=CasewatchWorkerDown", "severity=page", "team=operations"], "operations"),
         (["alertname=CasewatchStandardInadequate", "region=yorkshire", "pdu=leeds"],
          "quality-unrouted"),
+        # Per-case alerts from casewatch notify: CRITICAL and HIGH at once, the rest as a digest,
+        # whatever the region (the manager directory addresses them).
+        *[(["alertname=CasewatchCaseAlert", f"severity={severity}", "region=north-east",
+            "pdu=county-durham-darlington", "team=t1", "manager=SPO01", "crn=X123456",
+            "rule=I-KS-01"], receiver)
+          for severity, receiver in (("CRITICAL", "case-prompt"), ("HIGH", "case-prompt"),
+                                     ("MEDIUM", "case-digest"), ("LOW", "case-digest"))],
+        (["alertname=CasewatchCaseAlert", "severity=HIGH", "region=wales", "pdu=cardiff",
+          "team=t2", "manager=unassigned", "crn=X000001", "rule=A-KS-01"], "case-prompt"),
     ],
 )
 def test_alerts_route_by_region_and_pdu(labels: list[str], receivers: str) -> None:

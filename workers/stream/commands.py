@@ -3,7 +3,7 @@
 import argparse
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -79,7 +79,56 @@ def register(commands: Any) -> None:
                         help="stop after this many seconds without a message")
     _kafka_flags(alerts)
     alerts.set_defaults(run=_alerts)
+
+    notify = commands.add_parser(
+        "notify", help="forward every regional alert to Alertmanager (SPEC §10)")
+    notify.add_argument("--regions", help="comma-separated regions whose alerts to forward "
+                        "(default: every region with an alert topic)")
+    notify.add_argument("--alertmanager", action="append", metavar="URL",
+                        help="an Alertmanager base URL, e.g. http://alertmanager:9093; repeat "
+                        "for each of an HA cluster (default $CASEWATCH_ALERTMANAGER_URLS)")
+    notify.add_argument("--app-id")
+    _kafka_flags(notify)
+    notify.set_defaults(run=_notify)
+
+    managers = commands.add_parser(
+        "managers", help="the manager directory as the Alertmanager template that addresses "
+        "case emails")
+    managers.add_argument("action", choices=("template",))
+    managers.add_argument("directory", type=Path, help="TOML: fallback = address, and "
+                          "[managers] id = address (see deploy/alertmanager/"
+                          "managers.example.toml)")
+    managers.set_defaults(run=_managers)
     register_demo(commands)
+
+
+def _notify(args: argparse.Namespace) -> int:
+    import logging
+
+    from workers.stream.notify import notify
+
+    logging.basicConfig(level=logging.WARNING, format="[%(asctime)s] [%(levelname)s] %(message)s")
+    settings = settings_from(args)
+    urls = args.alertmanager or [u.strip() for u in settings.alertmanager_urls.split(",")
+                                 if u.strip()]
+    regions = [r.strip() for r in (args.regions or "").split(",") if r.strip()]
+    with suppress(KeyboardInterrupt):
+        notify(settings, regions, urls)
+    return 0
+
+
+def _managers(args: argparse.Namespace) -> int:
+    from workers.delivery.directory import DirectoryError, parse, template
+
+    try:
+        text = args.directory.read_text()
+    except OSError as error:
+        raise CommandError(f"cannot read {args.directory}: {error.strerror}") from None
+    try:
+        sys.stdout.write(template(parse(text)))
+    except DirectoryError as error:
+        raise CommandError(f"{args.directory}: {error}") from None
+    return 0
 
 
 def register_demo(commands: Any) -> None:

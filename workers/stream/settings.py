@@ -20,6 +20,9 @@
 | CASEWATCH_STALL_SECONDS           | 120: work waiting and no progress this long is a stall |
 | CASEWATCH_EXIT_ON_STALL           | false: exit (for a supervisor to restart) on a stall |
 | CASEWATCH_FAULT                   | (none): hang-partition-N or stop-ticks, for tests only |
+| CASEWATCH_ALERTMANAGER_URLS       | (none): comma-separated Alertmanager base URLs, for notify |
+| CASEWATCH_NOTIFY_RESEND_SECONDS   | 60: how often notify re-sends an open alert |
+| CASEWATCH_NOTIFY_PORT             | 6067: notify's /metrics port (on CASEWATCH_WEB_HOST) |
 | CASEWATCH_SECURITY_PROTOCOL       | PLAINTEXT (SSL, SASL_PLAINTEXT, SASL_SSL) |
 | CASEWATCH_SASL_MECHANISM          | SCRAM-SHA-512 (or PLAIN) |
 | CASEWATCH_SASL_USERNAME           | (none)                   |
@@ -68,6 +71,9 @@ class Settings:
     # events agent stop taking messages once one from partition N arrives; "stop-ticks" stops
     # the wall-clock ticks. Never set in production.
     fault: str = ""
+    alertmanager_urls: str = ""
+    notify_resend_seconds: float = 60.0
+    notify_port: int = 6067
     security_protocol: str = "PLAINTEXT"
     sasl_mechanism: str = "SCRAM-SHA-512"
     sasl_username: str = ""

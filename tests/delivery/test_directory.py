@@ -1,0 +1,56 @@
+"""The manager directory becomes the template that addresses case emails."""
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from workers.cli import main
+from workers.delivery.directory import DirectoryError, parse, template
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "deploy/alertmanager/managers.example.toml"
+
+
+def test_the_example_directory_parses() -> None:
+    directory = parse(EXAMPLE.read_text())
+    assert directory.managers["SPO01"] == "spo01@probation.example"
+    assert directory.fallback.endswith("@probation.example")
+
+
+@pytest.mark.parametrize("text, problem", [
+    ('fallback = "not an address"', "fallback must be an email address"),
+    ('fallback = "a@b.example"\n[managers]\n"SPO 1" = "x@y.example"', "is not letters"),
+    ('fallback = "a@b.example"\n[managers]\nSPO1 = "{{ template \\"x\\" }}@y.example"',
+     "not an email address"),
+    ("fallback = ", "not TOML"),
+])
+def test_bad_directories_are_refused_in_one_line(text: str, problem: str) -> None:
+    with pytest.raises(DirectoryError, match=problem):
+        parse(text)
+
+
+def test_the_command_prints_the_template_or_a_one_line_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["managers", "template", str(EXAMPLE)]) == 0
+    assert 'define "casewatch.manager.address"' in capsys.readouterr().out
+    bad = tmp_path / "bad.toml"
+    bad.write_text('fallback = "nope"')
+    assert main(["managers", "template", str(bad)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("casewatch: ") and "\n" not in err
+
+
+def test_the_template_parses_in_alertmanager(tmp_path: Path) -> None:
+    rendered = template(parse(EXAMPLE.read_text()))
+    (tmp_path / "managers.tmpl").write_text(rendered)
+    amtool = shutil.which("amtool")
+    assert amtool, "./run test installs amtool"
+    result = subprocess.run(
+        [amtool, "template", "render", f"--template.glob={tmp_path}/managers.tmpl",
+         '--template.text={{ template "casewatch.manager.address" . }}'],
+        capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    # amtool's sample data has no manager label: the fallback answers.
+    assert result.stdout.strip() == "north-east-quality@probation.example"
