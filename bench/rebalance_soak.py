@@ -14,14 +14,9 @@ so (or the worker exited for it). At the end the standing alerts must equal repl
 import argparse
 import io
 import json
-import os
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
@@ -41,51 +36,15 @@ from workers.stream.lag import caught_up
 from workers.stream.publish import publish
 from workers.stream.security import kafka_python
 from workers.stream.settings import Settings
+from workers.stream.supervisor import SupervisedWorker
 
 PROJECT = Path(__file__).resolve().parent.parent
 STALL_SECONDS = 20
 
 
-class Worker:
-    def __init__(self, settings: Settings, name: str, home: Path) -> None:
-        self.settings = replace(settings, state_dir=home / name, web_port=free_port())
-        self.name = name
-        self.log = (home / f"{name}.log").open("ab")
-        self.process = self._start()
-        self.exits = 0
-
-    def _start(self) -> subprocess.Popen[bytes]:
-        return subprocess.Popen(
-            [sys.executable, "-m", "workers.cli", "worker", "--exit-on-stall"], cwd=PROJECT,
-            env={**os.environ, **self.settings.environment(),
-                 "CASEWATCH_STALL_SECONDS": str(STALL_SECONDS)},
-            stdout=self.log, stderr=subprocess.STDOUT)
-
-    def supervise(self) -> bool:
-        """Restart the worker if it exited; True if it had (a stall it acted on, or a crash)."""
-        if self.process.poll() is None:
-            return False
-        self.exits += 1
-        self.process = self._start()
-        return True
-
-    def stalled(self) -> list[int]:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{self.settings.web_port}/health",
-                                        timeout=2) as answer:
-                body = json.loads(answer.read())
-        except urllib.error.HTTPError as error:
-            body = json.loads(error.read())
-        except (OSError, ValueError):
-            return []
-        return [p["partition"] for p in body.get("partitions", []) if p["stalled"]]
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+def start_worker(settings: Settings, name: str, home: Path) -> SupervisedWorker:
+    return SupervisedWorker(replace(settings, state_dir=home / name), home / f"{name}.log",
+                            STALL_SECONDS)
 
 
 def offsets(settings: Settings, topic: str) -> dict[int, tuple[int, int]]:
@@ -124,13 +83,13 @@ def main() -> None:
     broker.start()
     settings = Settings().isolated("soak", broker.bootstrap, partitions=4, clock="event")
     create_topics(settings, ["north-east"])
-    steady = Worker(settings, "steady", Path(home))
-    guest: Worker | None = None
+    steady = start_worker(settings, "steady", Path(home))
+    guest: SupervisedWorker | None = None
     try:
         for round_ in range(args.rebalances):
             publish(settings, slices[round_])
             if guest is None:
-                guest = Worker(settings, "guest", Path(home))  # joins: a rebalance
+                guest = start_worker(settings, "guest", Path(home))  # joins: a rebalance
             else:
                 guest.stop()  # leaves: a rebalance
                 guest = None

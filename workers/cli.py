@@ -12,8 +12,8 @@ from prometheus_client import CollectorRegistry, generate_latest
 from workers.engine.caseload import Caseload
 from workers.engine.policy import Policy, PolicyError
 from workers.errors import CommandError
+from workers.inputs import opened
 from workers.metrics import QualityMetrics
-from workers.progress import Progress
 from workers.replay import EmptyReplay, evaluate, read_lines
 from workers.report import Cohort, EventTally, build_report
 from workers.runtime import tune_gc
@@ -84,16 +84,7 @@ def _evaluate(args: argparse.Namespace, task: str,
     worklist alike: SPEC §7's reading rules, --policy and --as-of."""
     tune_gc()
     policy = Policy.load(args.policy) if args.policy else Policy()
-    if args.path == "-":
-        return evaluate(read_lines(sys.stdin.buffer), policy=policy, as_of=args.as_of,
-                        metrics=metrics)
-    path = Path(args.path)
-    try:
-        stream = path.open("rb")
-    except OSError as error:
-        raise CommandError(f"cannot read {path}: {error.strerror}") from None
-    with stream:
-        progress = Progress.for_input(path.stat().st_size if path.is_file() else None, task)
+    with opened(args.path, task) as (stream, progress):
         return evaluate(read_lines(stream), policy=policy, as_of=args.as_of,
                         progress=progress, metrics=metrics)
 

@@ -292,22 +292,12 @@ def _worker(args: argparse.Namespace) -> int:
 
 
 def _publish(args: argparse.Namespace) -> int:
-    from workers.progress import Progress
+    from workers.inputs import opened
     from workers.stream.publish import publish
 
     settings = settings_from(args)
-    with kafka_errors(settings, "publish"):
-        if args.path == "-":
-            sent = publish(settings, sys.stdin.buffer)
-        else:
-            path = Path(args.path)
-            try:
-                stream = path.open("rb")
-            except OSError as error:
-                raise CommandError(f"cannot read {path}: {error.strerror}") from None
-            with stream:
-                progress = Progress.for_input(path.stat().st_size, "publish")
-                sent = publish(settings, stream, progress)
+    with kafka_errors(settings, "publish"), opened(args.path, "publish") as (stream, progress):
+        sent = publish(settings, stream, progress)
     print(f"published {sent} messages to {settings.events_topic}", file=sys.stderr)
     return 0
 

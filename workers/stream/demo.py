@@ -8,12 +8,9 @@ what `casewatch replay` computes from the same file.
 """
 
 import json
-import os
-import subprocess
 import sys
 import time
 from collections import Counter
-from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -26,12 +23,13 @@ from workers.engine.worklist import Scope, cases_to_act
 from workers.replay import evaluate
 from workers.report import Cohort, build_report
 from workers.stream.admin import admin_client, create_topics
-from workers.stream.broker import Broker, free_port
+from workers.stream.broker import Broker
 from workers.stream.follow import render
 from workers.stream.lag import caught_up
 from workers.stream.publish import publish
 from workers.stream.security import kafka_python
 from workers.stream.settings import Settings
+from workers.stream.supervisor import SupervisedWorker
 from workers.table import SEVERITY_ORDER
 from workers.table import render as render_table
 from workers.worklist import build_worklist
@@ -102,43 +100,24 @@ def _team_worklist(caseload: Caseload, shown: int = 10) -> str:
             f"{team}`; --format html for a page to print):\n\n" + text(doc, shown))
 
 
-class DemoWorker:
-    """The demo's worker, supervised as docker-compose would: it exits on a stall (a crashed
-    agent, a lost partition) and is restarted from its committed offsets, losing nothing."""
+class DemoWorker(SupervisedWorker):
+    """The demo's worker: a crashed agent or a lost partition shows as a stall, the worker exits
+    and is restarted from its committed offsets; after a few restarts the demo gives up."""
 
     RESTARTS = 3
 
     def __init__(self, settings: Settings, log: Path) -> None:
-        log.parent.mkdir(parents=True, exist_ok=True)
-        self.settings = replace(settings, web_port=free_port())
-        self.log = log.open("ab")
-        self.restarts = 0
-        self.process = self._start()
+        super().__init__(settings, log, STALL_SECONDS)
 
-    def _start(self) -> subprocess.Popen[bytes]:
-        return subprocess.Popen(
-            [sys.executable, "-m", "workers.cli", "worker", "--exit-on-stall"], cwd=PROJECT,
-            env={**os.environ, **self.settings.environment(),
-                 "CASEWATCH_STALL_SECONDS": str(STALL_SECONDS)},
-            stdout=self.log, stderr=subprocess.STDOUT)
-
-    def supervise(self) -> None:
-        if self.process.poll() is None:
-            return
-        if self.restarts >= self.RESTARTS:
-            raise RuntimeError(f"the demo worker stopped {self.restarts + 1} times; see its log "
-                               f"in {self.log.name}")
-        self.restarts += 1
-        print(f"The worker exited (status {self.process.returncode}: see {self.log.name}); "
-              "restarting it from its committed offsets.", file=sys.stderr)
-        self.process = self._start()
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+    def supervise(self) -> bool:
+        returncode = self.process.poll()
+        if returncode is not None and self.exits >= self.RESTARTS:
+            raise RuntimeError(f"the demo worker stopped {self.exits + 1} times; see {self.log}")
+        if not super().supervise():
+            return False
+        print(f"The worker exited (status {returncode}: see {self.log}); restarting it from its "
+              "committed offsets.", file=sys.stderr)
+        return True
 
 
 def _watch(settings: Settings, worker: DemoWorker, as_of: str, shown: int) -> dict[str, Any]:
