@@ -59,6 +59,9 @@ def test_alertmanager_config_is_valid() -> None:
                                      ("MEDIUM", "case-digest"), ("LOW", "case-digest"))],
         (["alertname=CasewatchCaseAlert", "severity=HIGH", "region=wales", "pdu=cardiff",
           "team=t2", "manager=unassigned", "crn=X000001", "rule=A-KS-01"], "case-prompt"),
+        # A team's due-soon list joins its daily digest.
+        (["alertname=CasewatchDueSoon", "severity=LOW", "region=north-east",
+          "pdu=county-durham-darlington", "team=t1", "manager=SPO01"], "case-digest"),
     ],
 )
 def test_alerts_route_by_region_and_pdu(labels: list[str], receivers: str) -> None:

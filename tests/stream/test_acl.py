@@ -20,6 +20,7 @@ def writable(principal: str) -> set[tuple[str, str]]:
 
 
 def test_a_region_reads_its_own_alert_topic_only() -> None:
+    """Not even its own deadlines topic: due-soon lists reach teams in their manager's digest."""
     for region in ("north-east", "london", "wales"):
         principal = f"region-{region}"
         assert readable(principal) == {("LITERAL", f"casewatch.alerts.{region}")}
@@ -45,7 +46,8 @@ def test_the_publisher_writes_events_only_and_reads_nothing() -> None:
 
 
 def test_the_notifier_reads_every_region_and_writes_nothing() -> None:
-    assert readable(NOTIFY) == {("PREFIXED", "casewatch.alerts.")}
+    assert readable(NOTIFY) == {("PREFIXED", "casewatch.alerts."),
+                                ("PREFIXED", "casewatch.deadlines.")}
     assert writable(NOTIFY) == set()
 
 
@@ -57,6 +59,7 @@ def test_nobody_is_granted_the_dead_letters_but_the_worker_writing_them() -> Non
 def test_the_plan_follows_renamed_topics_and_is_free_of_repeats() -> None:
     renamed = replace(SETTINGS, events_topic="pdu.events", app_id="pdu-worker",
                       alerts_topic_prefix="pdu.alerts.", ticks_topic="pdu.ticks",
+                      deadlines_topic_prefix="pdu.deadlines.",
                       dead_letter_topic="pdu.dead-letter")
     plan = grants(renamed, ["wales", "wales"])
     assert len(plan) == len(set(plan))

@@ -2,6 +2,7 @@
 
 import json
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -9,7 +10,7 @@ from tests.builders import allocated, at, contact
 from workers.engine.caseload import Caseload
 from workers.engine.policy import Policy
 from workers.engine.snapshot import restore
-from workers.stream.watch import PartitionWatch
+from workers.stream.watch import Outcome, PartitionWatch
 
 
 def message(event: dict[str, object]) -> bytes:
@@ -76,3 +77,30 @@ def test_restored_partitions_carry_on() -> None:
     again = PartitionWatch(Policy(), [state for _, state in outcome.states])
     assert set(again.caseload.cases) == {"X123456"}
     assert again.on_tick(datetime(2025, 7, 20, tzinfo=UTC)).changes
+
+
+def records(outcome: Outcome) -> list[tuple[str, str, dict[str, Any]]]:
+    return [(region, crn, json.loads(value)) for region, crn, value in outcome.deadlines]
+
+
+def test_pending_deadlines_are_announced_when_they_change_and_only_then() -> None:
+    watch = PartitionWatch(Policy())
+    outcome = watch.on_message(message(allocated(at("2025-07-01"), crn="A000001")))
+    [(region, crn, record)] = records(outcome)
+    assert (region, crn, record["team"], record["managerId"]) == (
+        "north-east", "A000001", "team-a", "SPO1")
+    rules = {d["ruleId"]: d for d in record["deadlines"]}
+    assert {"A-KS-01", "A-KS-02", "I-EN-01"} <= set(rules)
+    assert rules["A-KS-01"]["dueDate"] == "2025-07-08"
+    assert rules["A-KS-01"]["summary"] == (
+        "Case A000001: a police domestic-abuse safeguarding enquiry is due by 2025-07-08.")
+    # A contact meets I-EN-01: the list changes. A repeat of the clock does not.
+    after = records(watch.on_message(message(contact(at("2025-07-02"), crn="A000001"))))
+    assert after and "I-EN-01" not in {d["ruleId"] for d in after[0][2]["deadlines"]}
+    assert watch.on_tick(datetime(2025, 7, 3, tzinfo=UTC)).deadlines == []
+    # The deadlines fall due: they leave the list as they become alerts.
+    due = watch.on_tick(datetime(2025, 7, 10, tzinfo=UTC))
+    [(_, _, left)] = records(due)
+    assert "A-KS-01" not in {d["ruleId"] for d in left["deadlines"]}
+    # Taking the partition on announces every case again.
+    assert [crn for _, crn, _ in records(watch.announce())] == ["A000001"]

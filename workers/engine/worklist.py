@@ -55,9 +55,7 @@ class DueSoon:
 
     @property
     def summary(self) -> str:
-        finding = self.breach.finding
-        return self.breach.rule.prevent.format(crn=self.crn, due=self.due.isoformat(),
-                                               **dict(finding.details))
+        return what_is_due(self.crn, self.breach)
 
 
 @dataclass(frozen=True)
@@ -101,6 +99,20 @@ def horizon(now: datetime, working_days: int) -> datetime:
     return breach_time(add_working_days(london_date(now), working_days))
 
 
+def what_is_due(crn: str, breach: Breach) -> str:
+    """What must happen by when, in a sentence ("a home visit is due by 2025-07-08")."""
+    due = breach.finding.due.isoformat() if breach.finding.due else ""
+    return breach.rule.prevent.format(crn=crn, due=due, **dict(breach.finding.details))
+
+
+def pending(case: CaseState, now: datetime, until: datetime | None = None) -> list[Breach]:
+    """The case's deadlines not met and not yet breached at `now` (falling due by `until`),
+    as the breaches they become if nothing happens."""
+    return [b for by_id in case.breaches.values() for b in by_id.values()
+            if b.finding.due is not None and now < b.opened_at
+            and (until is None or b.opened_at <= until)]
+
+
 def due_soon(cases: Iterable[CaseState], now: datetime, working_days: int,
              scope: Scope = Scope()) -> list[DueSoon]:
     """Every deadline breach not yet fallen due at `now` that falls due by the horizon, by due
@@ -108,14 +120,13 @@ def due_soon(cases: Iterable[CaseState], now: datetime, working_days: int,
     until = horizon(now, working_days)
     rows: list[DueSoon] = []
     for case in cases:
-        pending = [b for by_id in case.breaches.values() for b in by_id.values()
-                   if b.finding.due is not None and now < b.opened_at <= until]
-        if not pending:
+        found = pending(case, now, until)
+        if not found:
             continue
         assignment = case.facts.assignment_at(now)
         if assignment is None or not scope.covers(assignment):
             continue
-        rows.extend(DueSoon(case.crn, assignment, b) for b in pending)
+        rows.extend(DueSoon(case.crn, assignment, b) for b in found)
     rows.sort(key=lambda r: (r.due, SEVERITY_RANK[r.breach.rule.severity], r.crn,
                              r.breach.rule.id, r.breach.alert_id))
     return rows

@@ -52,18 +52,22 @@ def _group(principal: str, name: str, *, prefixed: bool = False) -> Grant:
 def grants(settings: Settings, regions: Iterable[str]) -> list[Grant]:
     """Every ACL casewatch needs: each principal gets what its job needs and nothing else."""
     alerts = settings.alerts_topic_prefix
+    deadlines = settings.deadlines_topic_prefix
     internal = f"{settings.app_id}-"  # faust's changelog and assignor topics
     plan = [
         *_topic(WORKER, settings.events_topic, "READ", "DESCRIBE"),
         *_topic(WORKER, settings.ticks_topic, "READ", "WRITE", "DESCRIBE"),
         *_topic(WORKER, settings.dead_letter_topic, "WRITE", "DESCRIBE"),
-        # The worker creates a region's alert topic the first time it sees the region.
+        # The worker creates a region's alert and deadlines topics the first time it sees the
+        # region.
         *_topic(WORKER, alerts, "WRITE", "DESCRIBE", "CREATE", prefixed=True),
+        *_topic(WORKER, deadlines, "WRITE", "DESCRIBE", "CREATE", prefixed=True),
         # faust declares its changelog and assignor topics on every start, even if they exist.
         *_topic(WORKER, internal, "READ", "WRITE", "DESCRIBE", "CREATE", prefixed=True),
         _group(WORKER, settings.app_id),
         *_topic(PUBLISHER, settings.events_topic, "WRITE", "DESCRIBE"),
         *_topic(NOTIFY, alerts, "READ", "DESCRIBE", prefixed=True),
+        *_topic(NOTIFY, deadlines, "READ", "DESCRIBE", prefixed=True),
         _group(NOTIFY, NOTIFY_GROUP, prefixed=True),
     ]
     for region in sorted(set(regions)):

@@ -36,6 +36,8 @@ def plan(settings: Settings, regions: list[str], events_retention_days: int) -> 
         TopicPlan(settings.dead_letter_topic, 1, {"retention.ms": str(30 * DAY_MS)}),
         *(TopicPlan(settings.alerts_topic(region), settings.partitions, compacted)
           for region in regions),
+        *(TopicPlan(settings.deadlines_topic(region), settings.partitions, compacted)
+          for region in regions),
     ]
 
 

@@ -72,7 +72,7 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
     cases = app.Table("cases", partitions=settings.partitions, options={"driver": "rocksdict"},
                       key_type=bytes, value_type=bytes)
     watches: dict[int, PartitionWatch] = {}
-    alert_topics: dict[str, faust.TopicT] = {}
+    regional_topics: dict[str, faust.TopicT] = {}
     registry = CollectorRegistry()
     metrics = QualityMetrics(registry)
     # faust's own sensors (lag, rebalances, sends) and ours, on the worker's /metrics.
@@ -93,20 +93,21 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
             loaded = watches[partition] = PartitionWatch(policy, rows)
             # A crash can lose alerts still in the producer buffer after their case state was
             # written: announcing every restored alert again closes that gap (at least once).
-            restored = list(loaded.caseload.alerts())
-            metrics.baseline(restored)
-            await settle(Outcome(changes=restored), record=False)
+            restored = loaded.announce()
+            metrics.baseline(restored.changes)
+            await settle(restored, record=False)
             log.info("partition %d: %d cases restored, %d alert states re-announced",
-                     partition, len(loaded.caseload.cases), len(restored))
+                     partition, len(loaded.caseload.cases), len(restored.changes))
         return watches[partition]
 
-    async def alerts_topic(region: str) -> faust.TopicT:
-        topic = alert_topics.get(region)
+    async def regional(name: str) -> faust.TopicT:
+        """A region's compacted output topic (alerts or deadlines), declared on first use."""
+        topic = regional_topics.get(name)
         if topic is None:
-            topic = app.topic(settings.alerts_topic(region), partitions=settings.partitions,
-                              compacting=True, deleting=False, **raw)
+            topic = app.topic(name, partitions=settings.partitions, compacting=True,
+                              deleting=False, **raw)
             await topic.maybe_declare()
-            alert_topics[region] = topic
+            regional_topics[name] = topic
         return topic
 
     async def settle(outcome: Outcome, record: bool = True) -> None:
@@ -115,11 +116,14 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
         # Not awaiting delivery here: faust flushes the producer before it commits the offset
         # of the message that caused these sends, so they are delivered before it counts as done.
         for change in outcome.changes:
-            topic = await alerts_topic(change.assignment.region)
+            topic = await regional(settings.alerts_topic(change.assignment.region))
             await topic.send(
                 key=change.alert_id.encode(),
                 value=json.dumps(change.to_wire(), separators=(",", ":")).encode(),
             )
+        for region, crn, deadlines in outcome.deadlines:
+            topic = await regional(settings.deadlines_topic(region))
+            await topic.send(key=crn.encode(), value=deadlines)
         for crn, state in outcome.states:
             cases[crn.encode()] = state
 

@@ -1,9 +1,10 @@
 """`casewatch notify`: every regional alert, to every configured Alertmanager (SPEC §10).
 
-The shell around the Outbox: it reads the regions' compacted alert topics from the beginning on
-every start (its state is rebuilt, never stored), offers each alert state to one outbox per
-Alertmanager (HA: each gets everything, each keeps its own re-send timers), and once a second
-posts what is due, in batches. Partitions are assigned, not subscribed, so no rebalance can hand
+The shell around the Outbox and the DueSoonBoard: it reads the regions' compacted alert and
+deadlines topics from the beginning on every start (its state is rebuilt, never stored), offers
+each alert state to one outbox, and each case's deadlines to one board, per Alertmanager (HA:
+each gets everything, each keeps its own re-send timers), and once a second posts what is due,
+in batches. Partitions are assigned, not subscribed, so no rebalance can hand
 a region's alerts to another notifier half-way; the group (casewatch-notify.<app id>) only holds
 committed offsets, so its lag shows how far behind the notifier is. Run two notifiers with
 different app ids for a notifier that survives a host: Alertmanager de-duplicates by labels.
@@ -23,6 +24,8 @@ from kafka import KafkaConsumer, TopicPartition
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
 from workers.delivery.alertmanager import DeliveryError, batches, post_alerts
+from workers.delivery.due_soon import ALERTNAME as DUE_SOON
+from workers.delivery.due_soon import DueSoonBoard
 from workers.delivery.outbox import Outbox
 from workers.errors import CommandError
 from workers.stream.acl import NOTIFY_GROUP
@@ -32,6 +35,7 @@ from workers.stream.settings import Settings
 
 log = logging.getLogger("casewatch.notify")
 RETRY_SECONDS = 5.0  # after a failed post, wait this long before trying that Alertmanager again
+DUE_SOON_WORKING_DAYS = 5  # SPEC §10's default horizon, as `casewatch worklist --horizon`
 
 
 class NotifyMetrics:
@@ -56,11 +60,12 @@ class NotifyMetrics:
 
 
 class Target:
-    """One Alertmanager and its outbox."""
+    """One Alertmanager, its outbox of case alerts and its board of due-soon lists."""
 
     def __init__(self, url: str, resend: timedelta) -> None:
         self.url = url
         self.outbox = Outbox(resend)
+        self.board = DueSoonBoard(DUE_SOON_WORKING_DAYS, resend)
         self.retry_at = 0.0  # monotonic
 
     @property
@@ -87,9 +92,10 @@ def notify(settings: Settings, regions: list[str], urls: list[str], *,
     consumer = KafkaConsumer(**kafka_python(settings), group_id=f"{NOTIFY_GROUP}.{settings.app_id}",
                              enable_auto_commit=True, client_id="casewatch-notify")
     try:
-        partitions = [TopicPartition(settings.alerts_topic(r), p) for r in regions
-                      for p in sorted(consumer.partitions_for_topic(settings.alerts_topic(r))
-                                      or ())]
+        deadlines = {settings.deadlines_topic(r) for r in regions}
+        partitions = [TopicPartition(topic, p)
+                      for topic in [*map(settings.alerts_topic, regions), *sorted(deadlines)]
+                      for p in sorted(consumer.partitions_for_topic(topic) or ())]
         consumer.assign(partitions)
         consumer.seek_to_beginning(*partitions)
         history = {tp: end for tp, end in consumer.end_offsets(partitions).items() if end > 0}
@@ -103,7 +109,7 @@ def notify(settings: Settings, regions: list[str], urls: list[str], *,
             for tp, messages in consumer.poll(timeout_ms=1000, max_records=5000).items():
                 for message in messages:
                     catching_up = message.offset < history.get(tp, 0)
-                    alert = _alert(message.value)
+                    alert = _record(message.value)
                     if alert is None:
                         continue
                     if alert.get("region") not in served:
@@ -112,7 +118,10 @@ def notify(settings: Settings, regions: list[str], urls: list[str], *,
                                   tp.topic)
                         continue
                     for target in targets:
-                        target.outbox.offer(alert, now, catching_up=catching_up)
+                        if tp.topic in deadlines:
+                            target.board.offer(alert)
+                        else:
+                            target.outbox.offer(alert, now, catching_up=catching_up)
                 if history.get(tp, 0) and consumer.position(tp) >= history[tp]:
                     del history[tp]
                     metrics.catching_up.set(1 if history else 0)
@@ -123,21 +132,24 @@ def notify(settings: Settings, regions: list[str], urls: list[str], *,
         consumer.close()
 
 
-def _alert(value: bytes | None) -> dict[str, Any] | None:
+def _record(value: bytes | None) -> dict[str, Any] | None:
+    """An alert or a case's deadlines, as the worker wrote it; None for anything else."""
     if value is None:
         return None  # a tombstone: nothing to deliver
     try:
-        alert = json.loads(value)
+        record = json.loads(value)
     except ValueError:
-        log.error("notify: skipped an alert value that is not JSON")
+        log.error("notify: skipped a value that is not JSON")
         return None
-    return alert if isinstance(alert, dict) and "alertId" in alert else None
+    return record if isinstance(record, dict) and ("alertId" in record
+                                                   or "deadlines" in record) else None
 
 
 def _deliver(target: Target, now: datetime, metrics: NotifyMetrics) -> None:
     if time.monotonic() < target.retry_at:
         return
-    due = target.outbox.due(now)
+    lists = target.board.due(now)
+    due = target.outbox.due(now) + lists
     for batch in batches(due):
         started = time.perf_counter()
         try:
@@ -149,5 +161,8 @@ def _deliver(target: Target, now: datetime, metrics: NotifyMetrics) -> None:
             return  # what was not sent stays due
         metrics.latency.labels(target.label).observe(time.perf_counter() - started)
         metrics.forwarded.labels(target.label).inc(len(batch))
-        for labels, _ in batch:
-            target.outbox.sent(labels, now)
+        for labels, payload in batch:
+            if dict(labels).get("alertname") == DUE_SOON:
+                target.board.sent(labels, payload, now)
+            else:
+                target.outbox.sent(labels, now)

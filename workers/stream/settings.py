@@ -8,6 +8,7 @@
 | CASEWATCH_TICKS_TOPIC             | casewatch.ticks          |
 | CASEWATCH_DEAD_LETTER_TOPIC       | casewatch.dead-letter    |
 | CASEWATCH_ALERTS_TOPIC_PREFIX     | casewatch.alerts.        |
+| CASEWATCH_DEADLINES_TOPIC_PREFIX  | casewatch.deadlines.     |
 | CASEWATCH_PARTITIONS              | 4                        |
 | CASEWATCH_REPLICATION             | 1                        |
 | CASEWATCH_STATE_DIR               | .casewatch-state         |
@@ -53,6 +54,7 @@ class Settings:
     ticks_topic: str = "casewatch.ticks"
     dead_letter_topic: str = "casewatch.dead-letter"
     alerts_topic_prefix: str = "casewatch.alerts."
+    deadlines_topic_prefix: str = "casewatch.deadlines."
     partitions: int = 4
     replication: int = 1
     state_dir: Path = Path(".casewatch-state")
@@ -88,10 +90,15 @@ class Settings:
         return replace(self, bootstrap_servers=bootstrap_servers, app_id=name,
                        events_topic=f"{name}.case-events", ticks_topic=f"{name}.ticks",
                        dead_letter_topic=f"{name}.dead-letter",
-                       alerts_topic_prefix=f"{name}.alerts.", **changes)
+                       alerts_topic_prefix=f"{name}.alerts.",
+                       deadlines_topic_prefix=f"{name}.deadlines.", **changes)
 
     def alerts_topic(self, region: str) -> str:
         return f"{self.alerts_topic_prefix}{region}"
+
+    def deadlines_topic(self, region: str) -> str:
+        """A region's pending deadlines, one record per case (key: CRN), for due-soon lists."""
+        return f"{self.deadlines_topic_prefix}{region}"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":

@@ -5,17 +5,20 @@ to dead-letter, alert changes to publish, and case states to persist. It knows n
 so the worker and its tests share it; the faust agents only move bytes in and out.
 """
 
+import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from schemas.parse import Rejection, parse_event
-from workers.engine.alert import AlertView
+from workers.engine.alert import AlertView, Breach, wire_timestamp
 from workers.engine.case import CaseState
 from workers.engine.caseload import Caseload
+from workers.engine.facts import Assignment
 from workers.engine.policy import Policy
 from workers.engine.snapshot import restore, snapshot
+from workers.engine.worklist import pending, what_is_due
 
 log = logging.getLogger("casewatch.worker")
 
@@ -29,11 +32,16 @@ class Outcome:
     changes: list[AlertView] = field(default_factory=list)
     # Case states to persist, as (crn, snapshot bytes): after the alerts are delivered.
     states: list[tuple[str, bytes]] = field(default_factory=list)
+    # Cases whose pending deadlines changed, as (region, crn, record JSON): for the due-soon
+    # lists `casewatch notify` puts in each team's digest.
+    deadlines: list[tuple[str, str, bytes]] = field(default_factory=list)
 
 
 class PartitionWatch:
     def __init__(self, policy: Policy, restored: Iterable[bytes] = ()) -> None:
         self.caseload = Caseload(policy)
+        # Per case, what its last deadlines record said (who held it, which deadlines).
+        self._announced: dict[str, tuple[Assignment, tuple[tuple[str, date], ...]]] = {}
         latest: datetime | None = None
         for data in restored:
             case, now = restore(data, policy)
@@ -59,12 +67,14 @@ class PartitionWatch:
             log.exception("event %s could not be applied", event.eventId)
             return Outcome(rejection=Rejection(f"internal error applying the event: "
                                                f"{type(error).__name__}", event.eventId),
-                           changes=changes, states=self._states(changes))
+                           changes=changes, states=self._states(changes),
+                           deadlines=self._deadlines(changes))
         if applied.duplicate:
             return Outcome(duplicate=True, changes=changes, states=self._states(changes),
-                           event_type=event.eventType)
+                           deadlines=self._deadlines(changes), event_type=event.eventType)
         changes += applied.changes
         return Outcome(changes=changes, states=self._states(changes, event.crn),
+                       deadlines=self._deadlines(changes, event.crn),
                        event_type=event.eventType, occurred_at=event.occurredAt)
 
     def on_tick(self, now: datetime) -> Outcome:
@@ -72,7 +82,13 @@ class PartitionWatch:
         if self.caseload.now is not None and now <= self.caseload.now:
             return Outcome()
         changes = self.caseload.advance(now)
-        return Outcome(changes=changes, states=self._states(changes))
+        return Outcome(changes=changes, states=self._states(changes),
+                       deadlines=self._deadlines(changes))
+
+    def announce(self) -> Outcome:
+        """Every case's alerts and deadlines, as a partition is taken on: at least once."""
+        return Outcome(changes=list(self.caseload.alerts()),
+                       deadlines=self._deadlines([], *self.caseload.cases, again=True))
 
     def _states(self, changes: list[AlertView], *crns: str) -> list[tuple[str, bytes]]:
         now = self.caseload.now
@@ -81,5 +97,45 @@ class PartitionWatch:
         touched = dict.fromkeys([*crns, *(change.crn for change in changes)])
         return [(crn, snapshot(self._case(crn), now)) for crn in touched]
 
+    def _deadlines(self, changes: list[AlertView], *crns: str,
+                   again: bool = False) -> list[tuple[str, str, bytes]]:
+        now = self.caseload.now
+        if now is None:
+            return []
+        records = []
+        for crn in dict.fromkeys([*crns, *(change.crn for change in changes)]):
+            case = self._case(crn)
+            assignment = case.facts.assignment_at(now)
+            if assignment is None:
+                continue  # held until its allocation arrives: no team to tell yet
+            found = sorted(pending(case, now), key=lambda b: (b.finding.due, b.alert_id))
+            said = (assignment, tuple((b.alert_id, b.finding.due) for b in found
+                                      if b.finding.due is not None))
+            before = self._announced.get(crn)
+            if before == said and not again:
+                continue
+            if before is not None and before[0].region != assignment.region:
+                # Moved region: the old region's list must lose it.
+                records.append((before[0].region, crn, deadlines_record(
+                    crn, before[0], [], now)))
+            self._announced[crn] = said
+            records.append((assignment.region, crn, deadlines_record(crn, assignment, found, now)))
+        return records
+
     def _case(self, crn: str) -> CaseState:
         return self.caseload.cases[crn]
+
+
+def deadlines_record(crn: str, assignment: Assignment, found: list[Breach],
+                     now: datetime) -> bytes:
+    """A case's pending deadlines as published (key: CRN): codes and phrases only."""
+    return json.dumps({
+        "crn": crn, "region": assignment.region, "pdu": assignment.pdu,
+        "team": assignment.team, "managerId": assignment.manager_id,
+        "asOf": wire_timestamp(now),
+        "deadlines": [{
+            "alertId": b.alert_id, "ruleId": b.rule.id, "severity": b.rule.severity.value,
+            "dueDate": b.finding.due.isoformat() if b.finding.due else None,
+            "summary": what_is_due(crn, b),
+        } for b in found],
+    }, separators=(",", ":")).encode()
