@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from kafka import KafkaProducer
 
-from tests.builders import allocated, at, contact
+from tests.builders import allocated, assessment, at, contact, event
 from tests.stream.alertmanager import Alertmanager, alertmanager, wait_for
 from tests.stream.conftest import (
     PROJECT,
@@ -94,6 +94,13 @@ def test_managers_get_their_cases_resolutions_and_silences_once(
         # days of the 10th, so they are on team A's due-soon list in its digest.
         json.dumps(allocated(at("2025-07-08"), crn="A000004", rosh="HIGH", team="team-a",
                              manager={"id": "SPO01"})),
+        # A curfew without checks (CRITICAL) and an assessment without strengths (LOW): the
+        # LOW alert is inhibited while the CRITICAL one is open.
+        case("A000005", "SPO01", "team-a"),
+        json.dumps(event("requirement.added", at("2025-07-02"), crn="A000005",
+                         requirementId="rq1", type="CURFEW")),
+        json.dumps(assessment(at("2025-07-02", 11), crn="A000005", rosh="HIGH",
+                              strengthsIdentified=False)),
         case("B000001", "SPO02", "team-b"),
         case("L000001", "SPO09", "team-l", region="london"),  # another region's notifier's
     ]).encode() + b"\n"
@@ -124,6 +131,11 @@ def test_managers_get_their_cases_resolutions_and_silences_once(
         assert ("2025-07-15  HIGH     A-KS-01  Case A000004: a police domestic-abuse "
                 "safeguarding enquiry is due by 2025-07-15.") in digest
         assert "Case A000004 (RoSH" not in digest  # nothing of it is overdue yet
+        wait_for(lambda: any("CRITICAL A-KS-07: Case A000005" in am.inbox.text(m)
+                             for m in am.inbox.to(SPO01)), what="A000005's curfew mailed")
+        assert any(a["labels"].get("crn") == "A000005" and a["labels"]["severity"] == "LOW"
+                   and a["status"]["state"] == "suppressed" for a in am.alerts())
+        assert not any("A-DS-01: Case A000005" in am.inbox.text(m) for m in am.inbox.messages)
 
         # A late first contact satisfies I-EN-01 for A000001: a resolved notification.
         cli(settings, "publish", "-", stdin=json.dumps(

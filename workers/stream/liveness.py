@@ -114,9 +114,12 @@ def watch_liveness(app: faust.App, settings: Settings, registry: CollectorRegist
     @app.page("/health")
     async def health(web: Any, request: Any) -> Any:
         now = time.monotonic()
-        # As of the last look: between looks nothing new is known. A check that has not
-        # completed for the bound outside a rebalance is itself a stall (a wedged consumer).
-        report = stalls.health(looked.at)
+        # From the last look, aged to now while it is fresh. A look held up (its broker calls
+        # can wait out a whole rebalance) is not aged: idle time it did not see is not a stall.
+        # A check that has not completed for the bound outside a rebalance is itself a stall
+        # (a wedged consumer).
+        fresh = now - looked.at <= 2 * check_interval(settings)
+        report = stalls.health(now if fresh else looked.at)
         unchecked = now - looked.at >= settings.stall_seconds and not app.rebalancing
         body = {
             "status": "stalled" if unchecked or any(h.stalled for h in report) else "ok",
