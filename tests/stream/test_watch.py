@@ -9,7 +9,6 @@ import pytest
 from tests.builders import allocated, at, contact
 from workers.engine.caseload import Caseload
 from workers.engine.policy import Policy
-from workers.engine.snapshot import restore
 from workers.stream.watch import Outcome, PartitionWatch
 
 
@@ -23,16 +22,18 @@ def test_a_valid_event_yields_its_alerts_and_its_case_state() -> None:
     outcome = watch.on_message(message(contact(at("2025-07-20"), crn="A000001")))
     assert outcome.rejection is None and not outcome.duplicate
     assert {c.rule.id for c in outcome.changes} >= {"A-KS-01", "A-KS-02"}
-    (crn, state), = outcome.states
-    case, _ = restore(state, Policy())
-    assert crn == "A000001" and len(case.event_ids) == 2
+    [(key, value)] = outcome.rows  # one row for the change: the contact and its alerts
+    assert key == b"A000001\x00" + (1).to_bytes(8, "big")  # the case's second write
+    written = json.loads(value)
+    assert written["event"]["eventType"] == "contact.recorded"
+    assert {a[0] for a in written["alerts"]} == {c.alert_id for c in outcome.changes}
 
 
 def test_a_bad_message_is_rejected_with_its_reason() -> None:
     outcome = PartitionWatch(Policy()).on_message(b'{"eventType": "x"}')
     assert outcome.rejection is not None
     assert outcome.rejection.reason == "unknown eventType 'x'"
-    assert outcome.states == [] and outcome.changes == []
+    assert outcome.rows == [] and outcome.changes == []
 
 
 def test_a_duplicate_changes_nothing() -> None:
@@ -40,7 +41,7 @@ def test_a_duplicate_changes_nothing() -> None:
     first = message(allocated(at("2025-07-01")))
     watch.on_message(first)
     outcome = watch.on_message(first)
-    assert outcome.duplicate and outcome.changes == [] and outcome.states == []
+    assert outcome.duplicate and outcome.changes == [] and outcome.rows == []
 
 
 def test_an_event_the_engine_cannot_apply_is_dead_lettered_not_fatal(
@@ -61,7 +62,7 @@ def test_the_wall_clock_fires_what_is_due_before_the_event_applies() -> None:
     wall = datetime(2025, 7, 20, tzinfo=UTC)
     outcome = watch.on_message(message(allocated(at("2025-07-19"), crn="B000002")), wall)
     assert {(c.crn, c.rule.id) for c in outcome.changes} >= {("A000001", "A-KS-01")}
-    assert {crn for crn, _ in outcome.states} >= {"A000001", "B000002"}
+    assert {key.split(b"\x00")[0] for key, _ in outcome.rows} >= {b"A000001", b"B000002"}
 
 
 def test_a_tick_never_moves_the_clock_back() -> None:
@@ -73,9 +74,11 @@ def test_a_tick_never_moves_the_clock_back() -> None:
 
 def test_restored_partitions_carry_on() -> None:
     watch = PartitionWatch(Policy())
-    outcome = watch.on_message(message(allocated(at("2025-07-01"))))
-    again = PartitionWatch(Policy(), [state for _, state in outcome.states])
+    table = dict(watch.on_message(message(allocated(at("2025-07-01")))).rows)
+    table.update(watch.on_message(message(contact(at("2025-07-02")))).rows)
+    again = PartitionWatch(Policy(), table.items())
     assert set(again.caseload.cases) == {"X123456"}
+    assert len(again.caseload.cases["X123456"].event_ids) == 2
     assert again.on_tick(datetime(2025, 7, 20, tzinfo=UTC)).changes
 
 

@@ -69,7 +69,6 @@ class CaseState:
     next_at: datetime | None = None  # the next instant at which a view changes with the clock
     _next_by_rule: dict[str, datetime] = field(default_factory=dict)
     _ids: dict[tuple[str, str], str] = field(default_factory=dict)
-    wire: dict[str, bytes] = field(default_factory=dict)  # eventId → JSON, kept by snapshot()
     # Per rule: the latest resolution among its findings (FAR_FUTURE while one is unsatisfied,
     # FAR_PAST with none). A satisfier-only event after it cannot change the rule; one at that
     # very instant can (a lower eventId becomes the evidence), so it re-runs.

@@ -1,13 +1,29 @@
-"""A case's state as bytes and back, for the worker's durable table (RocksDB + changelog).
+"""A case's state as table rows and back, for the worker's durable table (RocksDB + changelog).
 
 What is stored is what cannot be derived: the case's accepted events (in wire form) and the
 alert states last published for it. Facts and breaches are re-derived on restore, so a restored
 case continues exactly as the uninterrupted one would, including withdrawals of alerts it had
-published. Stored as compact JSON, zlib-compressed.
+published.
+
+Format 2 appends one row per change, so a change writes only what changed: the event just
+applied (if any), the alert states it changed and the case's clock. Bytes written per event do
+not grow with the case's history (format 1 wrote the whole compressed history every time), and
+a change is still one table write (one changelog message), as before. Keys start with the CRN,
+so a partition's rows group by case, and end with the case's write number:
+
+    CRN, a zero byte, the write number (8 bytes, big-endian)
+        -> {"now": ..., "event": {...} or null, "alerts": [alert state, ...]}
+
+Restoring a case applies its rows in write order: every event, and the last state of each
+alert. A format-1 row (a zlib-compressed whole case at key CRN) is still read, first, as the
+case's beginning; later rows follow it. So an existing table needs no rebuild.
 """
 
 import json
 import zlib
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -19,45 +35,94 @@ from workers.engine.facts import Assignment
 from workers.engine.policy import Policy
 from workers.engine.rules import RULES, RULES_BY_ID
 
-FORMAT = 1
+SEPARATOR = b"\x00"
+
+Row = tuple[bytes, bytes]
 
 
-def snapshot(case: CaseState, now: datetime) -> bytes:
-    # Each event's JSON is made once per case and kept: a snapshot is taken after every change,
-    # and re-serialising the whole history each time would make it quadratic in practice.
-    wire = case.wire
-    events = []
-    for occurrence in case.facts.occurrences():  # any order: restore re-sorts as it adds
-        text = wire.get(occurrence.event_id)
-        if text is None:
-            text = wire[occurrence.event_id] = case_event_adapter.dump_json(
-                occurrence.event, exclude_none=True)
-        events.append(text)
-    head = json.dumps({"format": FORMAT, "crn": case.crn, "now": now.isoformat(),
-                       "published": [_view_to_json(v) for v in case.published.values()]},
-                      separators=(",", ":")).encode()
-    return zlib.compress(head[:-1] + b',"events":[' + b",".join(events) + b"]}", 1)
+def change_row(case: CaseState, now: datetime, write: int, *, event: CaseEvent | None = None,
+               alerts: Iterable[str] = ()) -> Row:
+    """The row one change to `case` appends: its `write`-th (numbered from 0)."""
+    key = case.crn.encode() + SEPARATOR + write.to_bytes(8, "big")
+    event_json = (case_event_adapter.dump_json(event, exclude_none=True) if event is not None
+                  else b"null")
+    states = b",".join(json.dumps(_view_to_json(case.published[alert_id]),
+                                  separators=(",", ":")).encode()
+                       for alert_id in dict.fromkeys(alerts))
+    return key, (b'{"now":"' + now.isoformat().encode() + b'","event":' + event_json
+                 + b',"alerts":[' + states + b"]}")
 
 
-def restore(data: bytes, policy: Policy) -> tuple[CaseState, datetime]:
+def whole_case_rows(case: CaseState, now: datetime) -> list[Row]:
+    """Rows that restore `case` as it is: one per event, the last carrying every alert state."""
+    events = [o.event for o in case.facts.occurrences()]
+    rows = [change_row(case, now, number, event=event) for number, event in enumerate(events)]
+    rows.append(change_row(case, now, len(events), alerts=case.published))
+    return rows
+
+
+@dataclass(frozen=True)
+class Restored:
+    case: CaseState
+    now: datetime
+    writes: int  # rows the case has: the number its next write takes
+
+
+def restore_rows(rows: Iterable[Row], policy: Policy) -> Iterator[Restored]:
+    """Every case in `rows` (in any order)."""
+    by_case: dict[bytes, list[Row]] = defaultdict(list)
+    for key, value in rows:
+        by_case[key.split(SEPARATOR, 1)[0]].append((key, value))
+    for crn, found in by_case.items():
+        found.sort()  # the format-1 row (key CRN alone) first, then in write order
+        case = CaseState(crn.decode())
+        now: datetime | None = None
+        published: dict[str, AlertView] = {}
+        writes = 0
+        for key, value in found:
+            if key == crn:
+                now = _read_format_1(case, value, published)
+                continue
+            change = json.loads(value)
+            now = datetime.fromisoformat(change["now"])
+            if change["event"] is not None:
+                # Validated as JSON, as on the wire: strict mode takes timestamps and codes as
+                # text.
+                _add(case, case_event_adapter.validate_json(json.dumps(change["event"])))
+            for item in change["alerts"]:
+                view = _view_from_json(item)
+                published[view.alert_id] = view
+            writes = int.from_bytes(key[len(crn) + 1:], "big") + 1
+        assert now is not None
+        yield Restored(_finish(case, now, published, policy), now, writes)
+
+
+def _read_format_1(case: CaseState, data: bytes, published: dict[str, AlertView]) -> datetime:
     document = json.loads(zlib.decompress(data))
-    if document.get("format") != FORMAT:
+    if document.get("format") != 1:
         raise ValueError(f"unknown case snapshot format {document.get('format')!r}")
-    case = CaseState(document["crn"])
-    now = datetime.fromisoformat(document["now"])
     for raw in document["events"]:
-        # Validated as JSON, as on the wire: strict mode takes timestamps and codes as strings.
-        event: CaseEvent = case_event_adapter.validate_json(json.dumps(raw))
+        _add(case, case_event_adapter.validate_json(json.dumps(raw)))
+    for item in document["published"]:
+        view = _view_from_json(item)
+        published[view.alert_id] = view
+    return datetime.fromisoformat(document["now"])
+
+
+def _add(case: CaseState, event: CaseEvent) -> None:
+    if event.eventId not in case.event_ids:
         case.event_ids.add(event.eventId)
         case.facts.add(event)
+
+
+def _finish(case: CaseState, now: datetime, published: dict[str, AlertView],
+            policy: Policy) -> CaseState:
     if case.facts.allocation is not None:
         for rule in RULES:
             case._evaluate(rule, policy, now, [], [])
-    for item in document["published"]:
-        view = _view_from_json(item)
-        case.published[view.alert_id] = view
+    case.published.update(published)
     case._schedule(now)
-    return case, now
+    return case
 
 
 def _view_to_json(view: AlertView) -> list[Any]:

@@ -87,9 +87,9 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
         if partition not in watches:
             # The table's local store for this partition is recovered before agents resume,
             # so its rows are every case of the partition. faust keeps its changelog offset in
-            # the same database; _visible_values skips it.
+            # the same database; _visible_items skips it.
             store: Any = cases.data
-            rows = store._visible_values(store._db_for_partition(partition))
+            rows = store._visible_items(store._db_for_partition(partition))
             loaded = watches[partition] = PartitionWatch(policy, rows)
             # A crash can lose alerts still in the producer buffer after their case state was
             # written: announcing every restored alert again closes that gap (at least once).
@@ -124,8 +124,8 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
         for region, crn, deadlines in outcome.deadlines:
             topic = await regional(settings.deadlines_topic(region))
             await topic.send(key=crn.encode(), value=deadlines)
-        for crn, state in outcome.states:
-            cases[crn.encode()] = state
+        for key, value in outcome.rows:
+            cases[key] = value
 
     @app.agent(events, concurrency=1)
     async def process_events(stream: faust.StreamT[bytes]) -> AsyncIterator[None]:

@@ -11,13 +11,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from schemas.events import CaseEvent
 from schemas.parse import Rejection, parse_event
 from workers.engine.alert import AlertView, Breach, wire_timestamp
 from workers.engine.case import CaseState
 from workers.engine.caseload import Caseload
 from workers.engine.facts import Assignment
 from workers.engine.policy import Policy
-from workers.engine.snapshot import restore, snapshot
+from workers.engine.snapshot import Row, change_row, restore_rows
 from workers.engine.worklist import pending, what_is_due
 
 log = logging.getLogger("casewatch.worker")
@@ -30,22 +31,24 @@ class Outcome:
     event_type: str | None = None  # of a valid event
     occurred_at: datetime | None = None
     changes: list[AlertView] = field(default_factory=list)
-    # Case states to persist, as (crn, snapshot bytes): after the alerts are delivered.
-    states: list[tuple[str, bytes]] = field(default_factory=list)
+    # Table rows to write (engine/snapshot.py: only what changed), after the alerts are out.
+    rows: list[Row] = field(default_factory=list)
     # Cases whose pending deadlines changed, as (region, crn, record JSON): for the due-soon
     # lists `casewatch notify` puts in each team's digest.
     deadlines: list[tuple[str, str, bytes]] = field(default_factory=list)
 
 
 class PartitionWatch:
-    def __init__(self, policy: Policy, restored: Iterable[bytes] = ()) -> None:
+    def __init__(self, policy: Policy, restored: Iterable[Row] = ()) -> None:
         self.caseload = Caseload(policy)
+        self._writes: dict[str, int] = {}  # per case, the number its next table row takes
         # Per case, what its last deadlines record said (who held it, which deadlines).
         self._announced: dict[str, tuple[Assignment, tuple[tuple[str, date], ...]]] = {}
         latest: datetime | None = None
-        for data in restored:
-            case, now = restore(data, policy)
+        for found in restore_rows(restored, policy):
+            case, now = found.case, found.now
             self.caseload.adopt(case)
+            self._writes[case.crn] = found.writes
             latest = now if latest is None or now > latest else latest
         if latest is not None:
             # Already published transitions up to the latest snapshot are re-derived as equal
@@ -67,13 +70,13 @@ class PartitionWatch:
             log.exception("event %s could not be applied", event.eventId)
             return Outcome(rejection=Rejection(f"internal error applying the event: "
                                                f"{type(error).__name__}", event.eventId),
-                           changes=changes, states=self._states(changes),
+                           changes=changes, rows=self._rows(changes),
                            deadlines=self._deadlines(changes))
         if applied.duplicate:
-            return Outcome(duplicate=True, changes=changes, states=self._states(changes),
+            return Outcome(duplicate=True, changes=changes, rows=self._rows(changes),
                            deadlines=self._deadlines(changes), event_type=event.eventType)
         changes += applied.changes
-        return Outcome(changes=changes, states=self._states(changes, event.crn),
+        return Outcome(changes=changes, rows=self._rows(changes, event),
                        deadlines=self._deadlines(changes, event.crn),
                        event_type=event.eventType, occurred_at=event.occurredAt)
 
@@ -82,7 +85,7 @@ class PartitionWatch:
         if self.caseload.now is not None and now <= self.caseload.now:
             return Outcome()
         changes = self.caseload.advance(now)
-        return Outcome(changes=changes, states=self._states(changes),
+        return Outcome(changes=changes, rows=self._rows(changes),
                        deadlines=self._deadlines(changes))
 
     def announce(self) -> Outcome:
@@ -90,12 +93,23 @@ class PartitionWatch:
         return Outcome(changes=list(self.caseload.alerts()),
                        deadlines=self._deadlines([], *self.caseload.cases, again=True))
 
-    def _states(self, changes: list[AlertView], *crns: str) -> list[tuple[str, bytes]]:
+    def _rows(self, changes: list[AlertView], event: CaseEvent | None = None) -> list[Row]:
         now = self.caseload.now
         if now is None:
             return []
-        touched = dict.fromkeys([*crns, *(change.crn for change in changes)])
-        return [(crn, snapshot(self._case(crn), now)) for crn in touched]
+        alerts: dict[str, list[str]] = {}
+        if event is not None:
+            alerts[event.crn] = []
+        for change in changes:
+            alerts.setdefault(change.crn, []).append(change.alert_id)
+        rows = []
+        for crn, changed in alerts.items():
+            write = self._writes.get(crn, 0)
+            self._writes[crn] = write + 1
+            rows.append(change_row(self._case(crn), now, write,
+                                   event=event if event is not None and event.crn == crn
+                                   else None, alerts=changed))
+        return rows
 
     def _deadlines(self, changes: list[AlertView], *crns: str,
                    again: bool = False) -> list[tuple[str, str, bytes]]:

@@ -1,0 +1,71 @@
+"""Bytes the worker writes to its table (and so to the table's changelog) per event.
+
+    ./run bench writes
+
+For one case given 10 and then 100 events (an allocation, then attended contacts, with the
+alerts they open and satisfy), each event's write as the worker makes it: format 2 appends one
+row with the event and the alert states it changed (engine/snapshot.py). The baseline, in the
+same run, is format 1: the whole case's history, compressed, on every change. Either way a
+change is one table row and one changelog message of the same key and value, so the figures
+are both.
+"""
+
+import json
+import zlib
+from datetime import UTC, datetime, timedelta
+
+from schemas.events import case_event_adapter
+from schemas.parse import parse_event
+from workers.engine.caseload import Caseload
+from workers.engine.snapshot import _view_to_json, change_row
+
+START = datetime(2025, 7, 1, 9, tzinfo=UTC)
+
+
+def event(number: int) -> dict[str, object]:
+    base = {"eventId": f"e{number:05d}", "version": 1, "crn": "X123456",
+            "occurredAt": (START + timedelta(hours=4 * number)).isoformat()}
+    if number == 0:
+        return {**base, "eventType": "case.allocated", "detail": {
+            "region": "north-east", "pdu": "pdu-a", "team": "team-a",
+            "practitioner": {"id": "PR1", "grade": "PO"}, "manager": {"id": "SPO1"},
+            "sentenceType": "COMMUNITY_ORDER", "rosh": "MEDIUM", "registrations": []}}
+    return {**base, "eventType": "contact.recorded", "detail": {
+        "contactId": f"c{number}", "type": "OFFICE", "outcome": "ATTENDED"}}
+
+
+def whole_case(caseload: Caseload) -> int:
+    """Format 1's write: the case's every event and alert state, compressed."""
+    case = caseload.cases["X123456"]
+    assert caseload.now is not None
+    events = [json.loads(case_event_adapter.dump_json(o.event, exclude_none=True))
+              for o in case.facts.occurrences()]
+    return len(zlib.compress(json.dumps({
+        "format": 1, "crn": case.crn, "now": caseload.now.isoformat(),
+        "published": [_view_to_json(v) for v in case.published.values()],
+        "events": events}, separators=(",", ":")).encode(), 1)) + len(case.crn)
+
+
+def main() -> None:
+    caseload = Caseload()
+    written: list[int] = []  # per event, format 2
+    whole: list[int] = []
+    for number in range(100):
+        parsed = parse_event(json.dumps(event(number)))
+        applied = caseload.apply(parsed)
+        assert caseload.now is not None
+        key, value = change_row(caseload.cases["X123456"], caseload.now, number, event=parsed,
+                                alerts=[c.alert_id for c in applied.changes])
+        written.append(len(key) + len(value))
+        whole.append(whole_case(caseload))
+    print("event  format 2 (the change)  format 1 (the whole case)  ratio")
+    for index in (9, 99):
+        print(f"{index + 1:>5}  {written[index]:>20,} B  {whole[index]:>24,} B  "
+              f"{whole[index] / written[index]:5.1f}")
+    mean2 = sum(written) / len(written)
+    mean1 = sum(whole) / len(whole)
+    print(f"mean over 100 events: format 2 {mean2:,.0f} B, format 1 {mean1:,.0f} B")
+
+
+if __name__ == "__main__":
+    main()
