@@ -8,7 +8,10 @@ faust's consumer keeps its own books that a rebalance can leave wrong (measured 
   re-fetched messages below it. Seeking back resets the fetcher's read position; the recorded
   gap is discarded too, or the next commit would cover offsets never processed;
 - a message left unacked on purpose is still awaited by the next revocation, which would then
-  wait out the session timeout: it is released from that wait without being acked.
+  wait out the session timeout: it is released from that wait without being acked;
+- after a seek, the rest of a batch fetched before it still passes through the fetcher, moving
+  its read offset past the gap again (so it would drop the re-fetched messages): each such
+  stale message seeks again, until the batch is done and the seek holds.
 The last two reach into faust's Consumer (`_gap`, `_unacked_messages`): no public API does it.
 """
 
@@ -55,9 +58,12 @@ class InputSequence:
                       "to %d (faust-streaming#596)", partition, message.offset,
                       verdict.expected, verdict.expected)
             self.gaps.labels("sought_back").inc()
-            consumer._gap.pop(tp, None)
-            if tp in consumer.assignment():  # else revoked: its next owner starts afresh
-                await consumer.seek(tp, verdict.expected)
+            await self._seek(tp, verdict.expected)
+        elif verdict.step is Step.DROP and (consumer._read_offset.get(tp) or 0) > verdict.expected:
+            # The fetcher was still handing over a batch fetched before the seek, and each of
+            # those messages moved its read offset past the gap again, so it would drop the
+            # re-fetched ones: seek again. Once that batch is done, the seek holds.
+            await self._seek(tp, verdict.expected)
         elif verdict.step is Step.ABSENT:
             log.error("partition %d: offsets %d..%d are not in the log (retention or "
                       "transaction markers); going on from %d", partition, verdict.expected,
@@ -67,6 +73,15 @@ class InputSequence:
             return True
         consumer._unacked_messages.discard(message)
         return False
+
+    async def _seek(self, tp: TP, offset: int) -> None:
+        consumer: Any = self.app.consumer
+        consumer._gap.pop(tp, None)
+        if tp in consumer.assignment():  # else revoked: its next owner starts afresh
+            # In the consumer's own thread (aiokafka lives there), with the fetcher's read
+            # offset, waiting until the position is taken: faust's plain seek() calls aiokafka
+            # from this thread, and was seen to hang the worker.
+            await consumer.seek_wait({tp: offset})
 
     def forget(self, partition: int) -> None:
         """Revoked: if it comes back, it starts again from the committed offset."""
