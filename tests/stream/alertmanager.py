@@ -112,24 +112,43 @@ def test_config(smtp_port: int, webhook_url: str, home: Path) -> Path:
 
 
 @contextmanager
-def alertmanager(home: Path) -> Iterator[Alertmanager]:
-    inbox, webhook = Inbox(), Webhook()
-    smtp = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    smtp.start()
+def json_receiver() -> Iterator[tuple[str, list[Any]]]:
+    """A local HTTP endpoint keeping the JSON body of every POST: (its base URL, the bodies).
+    A webhook receiver, or a stand-in for Alertmanager's API."""
+    bodies: list[Any] = []
 
     class Receiver(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
-            length = int(self.headers["Content-Length"])
-            webhook.payloads.append(json.loads(self.rfile.read(length)))
+            bodies.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
             self.send_response(200)
             self.end_headers()
 
         def log_message(self, *args: Any) -> None:
             pass
 
-    hook = ThreadingHTTPServer(("127.0.0.1", free_port()), Receiver)
-    threading.Thread(target=hook.serve_forever, daemon=True).start()
-    config = test_config(smtp.port, f"http://127.0.0.1:{hook.server_port}/cases", home)
+    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}", bodies
+    finally:
+        server.shutdown()
+
+
+@contextmanager
+def alertmanager(home: Path) -> Iterator[Alertmanager]:
+    inbox = Inbox()
+    smtp = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    smtp.start()
+    with json_receiver() as (hook, payloads), _running(home, smtp.port, f"{hook}/cases") as url:
+        try:
+            yield Alertmanager(url, inbox, Webhook(payloads))
+        finally:
+            smtp.stop()
+
+
+@contextmanager
+def _running(home: Path, smtp_port: int, webhook_url: str) -> Iterator[str]:
+    config = test_config(smtp_port, webhook_url, home)
     port = free_port()
     log = (home / "alertmanager.log").open("wb")
     process = subprocess.Popen(
@@ -147,12 +166,10 @@ def alertmanager(home: Path) -> Iterator[Alertmanager]:
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise AssertionError((home / "alertmanager.log").read_text()) from None
                 time.sleep(0.2)
-        yield Alertmanager(url, inbox, webhook)
+        yield url
     finally:
         process.terminate()
         process.wait(30)
-        hook.shutdown()
-        smtp.stop()
 
 
 def wait_for(condition: Any, timeout: float = 60.0, what: str = "") -> None:

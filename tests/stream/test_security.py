@@ -247,43 +247,30 @@ def test_a_region_may_not_change_acls(pipeline: Pipeline) -> None:
 def test_notify_forwards_its_regions_alerts_as_its_own_principal(pipeline: Pipeline) -> None:
     """casewatch notify under casewatch-notify: reads the alert and deadlines topics it is
     granted and posts north-east's open alerts (to a stand-in for Alertmanager's API)."""
-    import threading
     import time
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+    from tests.stream.alertmanager import json_receiver
     from workers.stream.broker import free_port
 
-    posted: list[dict[str, Any]] = []
-
-    class AlertsApi(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            posted.extend(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-            self.send_response(200)
-            self.end_headers()
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    api = ThreadingHTTPServer(("127.0.0.1", free_port()), AlertsApi)
-    threading.Thread(target=api.serve_forever, daemon=True).start()
-    variables = pipeline.broker.material.variables(NOTIFY)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "workers.cli", "notify", "--regions", "north-east",
-         "--alertmanager", f"http://127.0.0.1:{api.server_port}"], cwd=PROJECT,
-        env={**os.environ, **variables, "CASEWATCH_NOTIFY_PORT": str(free_port())},
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     expected = {a["crn"] for a in pipeline.report["alerts"]
                 if a["status"] == "OPEN" and a["region"] == "north-east"}
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not expected <= {
-                a["labels"].get("crn") for a in posted}:
-            assert process.poll() is None, process.stdout.read().decode() if process.stdout else ""
-            time.sleep(0.5)
-    finally:
-        process.terminate()
-        output = process.communicate(timeout=30)[0].decode()
-        api.shutdown()
+    with json_receiver() as (api, batches):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "workers.cli", "notify", "--regions", "north-east",
+             "--alertmanager", api], cwd=PROJECT,
+            env={**os.environ, **pipeline.broker.material.variables(NOTIFY),
+                 "CASEWATCH_NOTIFY_PORT": str(free_port())},
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and not expected <= {
+                    a["labels"].get("crn") for batch in batches for a in batch}:
+                assert process.poll() is None
+                time.sleep(0.5)
+        finally:
+            process.terminate()
+            output = process.communicate(timeout=30)[0].decode()
+    posted = [a for batch in batches for a in batch]
     assert expected and expected <= {a["labels"].get("crn") for a in posted}, output
     assert {a["labels"]["region"] for a in posted} == {"north-east"}
     assert "refused" not in output
