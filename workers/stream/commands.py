@@ -107,12 +107,19 @@ def _notify(args: argparse.Namespace) -> int:
 
     from workers.stream.notify import notify
 
-    logging.basicConfig(level=logging.WARNING, format="[%(asctime)s] [%(levelname)s] %(message)s")
+    # Its own lines only (what it serves, failed posts, refusals); the Kafka client's come to
+    # one line through kafka_errors, as for every command.
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("[%(asctime)s] [%(levelname)s] %(message)s"))
+    own = logging.getLogger("casewatch.notify")
+    own.addHandler(handler)
+    own.setLevel(logging.INFO)
+    own.propagate = False
     settings = settings_from(args)
     urls = args.alertmanager or [u.strip() for u in settings.alertmanager_urls.split(",")
                                  if u.strip()]
     regions = [r.strip() for r in (args.regions or "").split(",") if r.strip()]
-    with suppress(KeyboardInterrupt):
+    with suppress(KeyboardInterrupt), kafka_errors(settings, "notify"):
         notify(settings, regions, urls)
     return 0
 
