@@ -91,6 +91,11 @@ def test_stopped_ticks_are_reported_in_wall_clock_mode_with_no_input(
     seconds, body = wait_for_health(stopped, "stalled", timeout=120)
     (partition,) = body["partitions"]
     assert partition["lag"] == 0 and partition["workWaiting"]  # waiting: ticks are overdue
+    # /health ages the last look to now; the gauge follows at the next look, seconds later.
+    deadline = time.monotonic() + 15
+    while (metric(stopped, "casewatch_partition_stalled")
+           != ['casewatch_partition_stalled{partition="0"} 1.0']) and time.monotonic() < deadline:
+        time.sleep(0.5)
     assert metric(stopped, "casewatch_partition_stalled") == [
         'casewatch_partition_stalled{partition="0"} 1.0']
     # The control, with ticks, has run at least as long and is healthy.
