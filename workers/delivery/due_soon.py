@@ -16,9 +16,9 @@ from typing import Any
 
 from workers.delivery.outbox import RESOLVED_RESEND, Labels, parse, wire
 from workers.engine.calendar import add_working_days, london_date
+from workers.engine.worklist import SEVERITY_RANK
 
 ALERTNAME = "CasewatchDueSoon"
-SEVERITY_RANK = {"CRITICAL": 0, "HIGH": 1, "MEDIUM": 2, "LOW": 3}
 
 
 @dataclass

@@ -24,7 +24,6 @@ from typing import Any
 
 ALERTNAME = "CasewatchCaseAlert"
 RESOLVED_RESEND = timedelta(minutes=15)
-SEVERITY_RANK = {"CRITICAL": 0, "HIGH": 1, "MEDIUM": 2, "LOW": 3}
 
 Labels = tuple[tuple[str, str], ...]
 
