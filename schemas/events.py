@@ -5,9 +5,11 @@ numbers for timestamps). Unknown fields are ignored for forward compatibility; u
 enumeration values are rejected.
 """
 
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import AfterValidator, AwareDatetime, ConfigDict, Field, TypeAdapter
+from pydantic.dataclasses import dataclass
 
 from schemas.codes import (
     AssessmentKind,
@@ -35,29 +37,44 @@ from schemas.codes import (
 CRN_PATTERN = r"^[A-Z][0-9]{6}$"
 
 
-class Wire(BaseModel):
-    model_config = ConfigDict(strict=True, extra="ignore", frozen=True)
+# Slotted, frozen dataclasses rather than BaseModels: an engine keeps every event of every case,
+# and a BaseModel instance carries a __dict__ and a set of the fields given (1,955 B per event
+# measured, against ~500 B as slots).
+WIRE = ConfigDict(strict=True, extra="ignore")
 
 
 Id = Annotated[str, Field(min_length=1, max_length=128)]
 
 
-class Practitioner(Wire):
+def _in_utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC)
+
+
+# An instant, held in UTC: the offset a producer wrote carries no meaning past validation (dates
+# are reckoned in Europe/London from the instant), and one shared tzinfo saves 40 B per event.
+Instant = Annotated[AwareDatetime, AfterValidator(_in_utc)]
+
+
+@dataclass(config=WIRE, frozen=True, slots=True, kw_only=True)
+class Practitioner:
     id: Id
     grade: Grade
 
 
-class Manager(Wire):
+@dataclass(config=WIRE, frozen=True, slots=True, kw_only=True)
+class Manager:
     id: Id
 
 
-class Profile(Wire):
+@dataclass(config=WIRE, frozen=True, slots=True, kw_only=True)
+class Profile:
     gender: str | None = None
     ageBand: str | None = None
     ethnicity: str | None = None
 
 
-class CaseAllocatedDetail(Wire):
+@dataclass(config=WIRE, frozen=True, slots=True, kw_only=True)
+class CaseAllocatedDetail:
     region: Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=64)]
     pdu: Annotated[str, Field(min_length=1, max_length=128)]
     team: Annotated[str, Field(min_length=1, max_length=128)]
@@ -65,11 +82,12 @@ class CaseAllocatedDetail(Wire):
     manager: Manager | None = None
     sentenceType: SentenceType
     rosh: Rosh | None = None
-    registrations: list[str] = []
+    registrations: tuple[str, ...] = ()
     profile: Profile | None = None
 
 
-class CaseTransferredDetail(Wire):
+@dataclass(config=WIRE, frozen=True, slots=True, kw_only=True)
+class CaseTransferredDetail:
     region: Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=64)] | None = None
     pdu: Annotated[str, Field(min_length=1, max_length=128)] | None = None
     team: Annotated[str, Field(min_length=1, max_length=128)]
@@ -77,52 +95,59 @@ class CaseTransferredDetail(Wire):
     manager: Manager | None = None
 
 
-class CaseClosedDetail(Wire):
+@dataclass(config=WIRE, frozen=True, slots=True, kw_only=True)
+class CaseClosedDetail:
     # The reason is free text: validated for presence, never copied into alerts or state.
     reason: str
 
 
-class RegistrationDetail(Wire):
+@dataclass(config=WIRE, frozen=True, slots=True, kw_only=True)
+class RegistrationDetail:
     code: Annotated[str, Field(min_length=1, max_length=16)]
     level: str | None = None
     category: str | None = None
 
 
-class EnquiryRequestedDetail(Wire):
+@dataclass(config=WIRE, frozen=True, slots=True, kw_only=True)
+class EnquiryRequestedDetail:
     enquiryId: Id
     agency: EnquiryAgency
     reason: EnquiryReason
 
 
-class EnquiryRespondedDetail(Wire):
+@dataclass(config=WIRE, frozen=True, slots=True, kw_only=True)
+class EnquiryRespondedDetail:
     enquiryId: Id
     outcome: EnquiryOutcome
 
 
-class AssessmentCompletedDetail(Wire):
+@dataclass(config=WIRE, frozen=True, slots=True, kw_only=True)
+class AssessmentCompletedDetail:
     assessmentId: Id
     kind: AssessmentKind
     rosh: Rosh
-    riskTo: list[RiskTo] = []
+    riskTo: tuple[RiskTo, ...] = ()
     whoAtRiskRecorded: bool = False
     natureOfRiskRecorded: bool = False
-    sourcesUsed: list[Source] = []
-    needs: list[Need] = []
+    sourcesUsed: tuple[Source, ...] = ()
+    needs: tuple[Need, ...] = ()
     strengthsIdentified: bool = False
     personInvolved: bool = False
     diversityConsidered: bool = False
     countersignedBy: str | None = None
 
 
-class Objective(Wire):
+@dataclass(config=WIRE, frozen=True, slots=True, kw_only=True)
+class Objective:
     area: ObjectiveArea
     need: Need | None = None
 
 
-class PlanCompletedDetail(Wire):
+@dataclass(config=WIRE, frozen=True, slots=True, kw_only=True)
+class PlanCompletedDetail:
     planId: Id
     kind: PlanKind
-    objectives: list[Objective] = []
+    objectives: tuple[Objective, ...] = ()
     contingencyPlan: bool = False
     victimSafetyPlanning: bool = False
     personInvolved: bool = False
@@ -130,16 +155,19 @@ class PlanCompletedDetail(Wire):
     countersignedBy: str | None = None
 
 
-class RequirementAddedDetail(Wire):
+@dataclass(config=WIRE, frozen=True, slots=True, kw_only=True)
+class RequirementAddedDetail:
     requirementId: Id
     type: RequirementType
 
 
-class RequirementRefDetail(Wire):
+@dataclass(config=WIRE, frozen=True, slots=True, kw_only=True)
+class RequirementRefDetail:
     requirementId: Id
 
 
-class ContactRecordedDetail(Wire):
+@dataclass(config=WIRE, frozen=True, slots=True, kw_only=True)
+class ContactRecordedDetail:
     contactId: Id
     type: ContactType
     outcome: ContactOutcome
@@ -147,146 +175,174 @@ class ContactRecordedDetail(Wire):
     agency: str | None = None
 
 
-class ReferralMadeDetail(Wire):
+@dataclass(config=WIRE, frozen=True, slots=True, kw_only=True)
+class ReferralMadeDetail:
     referralId: Id
     service: Service
 
 
-class ReferralStartedDetail(Wire):
+@dataclass(config=WIRE, frozen=True, slots=True, kw_only=True)
+class ReferralStartedDetail:
     referralId: Id
 
 
-class IntelligenceReceivedDetail(Wire):
+@dataclass(config=WIRE, frozen=True, slots=True, kw_only=True)
+class IntelligenceReceivedDetail:
     intelligenceId: Id
     kind: IntelligenceKind
     source: IntelligenceSource
 
 
-class ReviewCompletedDetail(Wire):
+@dataclass(config=WIRE, frozen=True, slots=True, kw_only=True)
+class ReviewCompletedDetail:
     reviewId: Id
     personInvolved: bool = False
     riskOfHarmReviewed: bool = False
-    agencyInput: list[ReviewAgency] = []
+    agencyInput: tuple[ReviewAgency, ...] = ()
     planUpdated: bool = False
 
 
-class OversightRecordedDetail(Wire):
+@dataclass(config=WIRE, frozen=True, slots=True, kw_only=True)
+class OversightRecordedDetail:
     oversightId: Id
     kind: OversightKind
     managerId: Id
     actionsRecorded: bool = False
 
 
-class SupervisionSuspendedDetail(Wire):
+@dataclass(config=WIRE, frozen=True, slots=True, kw_only=True)
+class SupervisionSuspendedDetail:
     exitPlan: bool = False
 
 
-class EmptyDetail(Wire):
+@dataclass(config=WIRE, frozen=True, slots=True, kw_only=True)
+class EmptyDetail:
     pass
 
 
-class Envelope(Wire):
+@dataclass(config=WIRE, frozen=True, slots=True, kw_only=True)
+class Envelope:
     eventId: Id
     version: Literal[1]
-    occurredAt: AwareDatetime
+    occurredAt: Instant
     crn: Annotated[str, Field(pattern=CRN_PATTERN)]
 
 
+@dataclass(config=WIRE, frozen=True, slots=True, kw_only=True)
 class CaseAllocated(Envelope):
     eventType: Literal["case.allocated"]
     detail: CaseAllocatedDetail
 
 
+@dataclass(config=WIRE, frozen=True, slots=True, kw_only=True)
 class CaseTransferred(Envelope):
     eventType: Literal["case.transferred"]
     detail: CaseTransferredDetail
 
 
+@dataclass(config=WIRE, frozen=True, slots=True, kw_only=True)
 class CaseClosed(Envelope):
     eventType: Literal["case.closed"]
     detail: CaseClosedDetail
 
 
+@dataclass(config=WIRE, frozen=True, slots=True, kw_only=True)
 class RegistrationAdded(Envelope):
     eventType: Literal["registration.added"]
     detail: RegistrationDetail
 
 
+@dataclass(config=WIRE, frozen=True, slots=True, kw_only=True)
 class RegistrationRemoved(Envelope):
     eventType: Literal["registration.removed"]
     detail: RegistrationDetail
 
 
+@dataclass(config=WIRE, frozen=True, slots=True, kw_only=True)
 class EnquiryRequested(Envelope):
     eventType: Literal["enquiry.requested"]
     detail: EnquiryRequestedDetail
 
 
+@dataclass(config=WIRE, frozen=True, slots=True, kw_only=True)
 class EnquiryResponded(Envelope):
     eventType: Literal["enquiry.responded"]
     detail: EnquiryRespondedDetail
 
 
+@dataclass(config=WIRE, frozen=True, slots=True, kw_only=True)
 class AssessmentCompleted(Envelope):
     eventType: Literal["assessment.completed"]
     detail: AssessmentCompletedDetail
 
 
+@dataclass(config=WIRE, frozen=True, slots=True, kw_only=True)
 class PlanCompleted(Envelope):
     eventType: Literal["plan.completed"]
     detail: PlanCompletedDetail
 
 
+@dataclass(config=WIRE, frozen=True, slots=True, kw_only=True)
 class RequirementAdded(Envelope):
     eventType: Literal["requirement.added"]
     detail: RequirementAddedDetail
 
 
+@dataclass(config=WIRE, frozen=True, slots=True, kw_only=True)
 class RequirementStarted(Envelope):
     eventType: Literal["requirement.started"]
     detail: RequirementRefDetail
 
 
+@dataclass(config=WIRE, frozen=True, slots=True, kw_only=True)
 class RequirementEnded(Envelope):
     eventType: Literal["requirement.ended"]
     detail: RequirementRefDetail
 
 
+@dataclass(config=WIRE, frozen=True, slots=True, kw_only=True)
 class ContactRecorded(Envelope):
     eventType: Literal["contact.recorded"]
     detail: ContactRecordedDetail
 
 
+@dataclass(config=WIRE, frozen=True, slots=True, kw_only=True)
 class ReferralMade(Envelope):
     eventType: Literal["referral.made"]
     detail: ReferralMadeDetail
 
 
+@dataclass(config=WIRE, frozen=True, slots=True, kw_only=True)
 class ReferralStarted(Envelope):
     eventType: Literal["referral.started"]
     detail: ReferralStartedDetail
 
 
+@dataclass(config=WIRE, frozen=True, slots=True, kw_only=True)
 class IntelligenceReceived(Envelope):
     eventType: Literal["intelligence.received"]
     detail: IntelligenceReceivedDetail
 
 
+@dataclass(config=WIRE, frozen=True, slots=True, kw_only=True)
 class ReviewCompleted(Envelope):
     eventType: Literal["review.completed"]
     detail: ReviewCompletedDetail
 
 
+@dataclass(config=WIRE, frozen=True, slots=True, kw_only=True)
 class OversightRecorded(Envelope):
     eventType: Literal["oversight.recorded"]
     detail: OversightRecordedDetail
 
 
+@dataclass(config=WIRE, frozen=True, slots=True, kw_only=True)
 class SupervisionSuspended(Envelope):
     eventType: Literal["supervision.suspended"]
     detail: SupervisionSuspendedDetail
 
 
+@dataclass(config=WIRE, frozen=True, slots=True, kw_only=True)
 class SupervisionResumed(Envelope):
     eventType: Literal["supervision.resumed"]
     detail: EmptyDetail = EmptyDetail()

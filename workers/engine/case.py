@@ -6,6 +6,8 @@ Re-evaluation is incremental by rule: an event re-runs only the rules that read 
 events that change who holds the case or its risk, which re-run every rule.
 """
 
+from bisect import bisect_left
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
@@ -59,16 +61,49 @@ def _on_or_before(moment: datetime, latest: datetime | None) -> bool:
     return latest is not None and moment <= latest
 
 
+class EventIds:
+    """The eventIds a case has accepted, to recognise duplicates: a sorted list, since a set's
+    hash table costs about 60 B per id and the engine keeps one per case for every case."""
+
+    __slots__ = ("_ids",)
+
+    def __init__(self) -> None:
+        self._ids: list[str] = []
+
+    def __contains__(self, event_id: str) -> bool:
+        ids = self._ids
+        index = bisect_left(ids, event_id)
+        return index < len(ids) and ids[index] == event_id
+
+    def add(self, event_id: str) -> None:
+        ids = self._ids
+        index = bisect_left(ids, event_id)
+        if index == len(ids) or ids[index] != event_id:
+            ids.insert(index, event_id)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ids)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, EventIds) and self._ids == other._ids
+
+    __hash__ = None  # type: ignore[assignment]  # mutable
+
+
 @dataclass
 class CaseState:
     crn: str
     facts: CaseFacts = field(default_factory=CaseFacts)
-    event_ids: set[str] = field(default_factory=set)
-    breaches: dict[str, dict[str, Breach]] = field(default_factory=dict)  # rule id → alert id →
-    published: dict[str, AlertView] = field(default_factory=dict)
+    event_ids: EventIds = field(default_factory=EventIds)
+    # rule id → the finding's anchor → breach. Keyed by anchor, not alert id, so a re-run finds
+    # the previous breach, and its id, without hashing again or keeping an id cache per case.
+    breaches: dict[str, dict[str, Breach]] = field(default_factory=dict)
+    published: dict[str, AlertView] = field(default_factory=dict)  # alert id →
     next_at: datetime | None = None  # the next instant at which a view changes with the clock
     _next_by_rule: dict[str, datetime] = field(default_factory=dict)
-    _ids: dict[tuple[str, str], str] = field(default_factory=dict)
     # Per rule: the latest resolution among its findings (FAR_FUTURE while one is unsatisfied,
     # FAR_PAST with none). A satisfier-only event after it cannot change the rule; one at that
     # very instant can (a lower eventId becomes the evidence), so it re-runs.
@@ -154,19 +189,19 @@ class CaseState:
             resolved_at = finding.satisfied_at
             if closed_at is not None and (resolved_at is None or resolved_at > closed_at):
                 resolution, resolved_at = Resolution.CASE_CLOSED, closed_at
-            key = self._ids.get((rule.id, finding.anchor))
-            if key is None:
-                key = self._ids[(rule.id, finding.anchor)] = alert_id(self.crn, rule.id,
-                                                                      finding.anchor)
-            previous = before.get(key)
-            if (previous is not None and previous.finding == finding
-                    and previous.resolved_at == resolved_at
+            anchor = finding.anchor
+            previous = before.get(anchor)
+            if previous is None:
+                breach = Breach(rule, alert_id(self.crn, rule.id, anchor), finding, resolution,
+                                resolved_at)
+                changed.append(breach)
+            elif (previous.finding == finding and previous.resolved_at == resolved_at
                     and previous.resolution == resolution):
                 breach = previous
             else:
-                breach = Breach(rule, key, finding, resolution, resolved_at)
+                breach = Breach(rule, previous.alert_id, finding, resolution, resolved_at)
                 changed.append(breach)
-            after[key] = breach
+            after[anchor] = breach
             satisfied_at = finding.satisfied_at or FAR_FUTURE
             if satisfied_at > settled_from:
                 settled_from = satisfied_at
@@ -177,10 +212,17 @@ class CaseState:
                 upcoming is None or resolved_at < upcoming
             ):
                 upcoming = resolved_at
-        if len(after) != len(before) or any(key not in after for key in before):
-            gone.extend(key for key in before if key not in after)
-        self.breaches[rule.id] = after
-        self._settled_from[rule.id] = settled_from
+        if len(after) != len(before) or any(anchor not in after for anchor in before):
+            gone.extend(b.alert_id for anchor, b in before.items() if anchor not in after)
+        # Most rules find nothing on most cases: no entry rather than an empty one per rule.
+        if after:
+            self.breaches[rule.id] = after
+        else:
+            self.breaches.pop(rule.id, None)
+        if settled_from is FAR_PAST:
+            self._settled_from.pop(rule.id, None)
+        else:
+            self._settled_from[rule.id] = settled_from
         if upcoming is None:
             self._next_by_rule.pop(rule.id, None)
         else:
@@ -210,8 +252,8 @@ class CaseState:
 
     def _has(self, key: str, now: datetime) -> bool:
         rule_id = key.rsplit("-", 1)[0]
-        breach = self.breaches.get(rule_id, {}).get(key)
-        return breach is not None and breach.opened_at <= now
+        return any(b.alert_id == key and b.opened_at <= now
+                   for b in self.breaches.get(rule_id, {}).values())
 
     def _schedule(self, now: datetime) -> None:
         if any(moment <= now for moment in self._next_by_rule.values()):
