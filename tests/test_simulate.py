@@ -23,6 +23,16 @@ def test_same_seed_same_stream_and_another_seed_another() -> None:
     assert simulate(0.8) != simulate(0.8, seed=4)
 
 
+def test_a_simulation_too_big_to_sort_in_memory_streams_the_same_events() -> None:
+    simulation = Simulation(cases=130, seed=5, start=date(2025, 4, 1), days=200, quality=0.7)
+    whole, merged = io.StringIO(), io.StringIO()
+    write_jsonl(simulation.events(), whole)
+    write_jsonl(simulation.events(chunk_cases=17), merged)  # 8 chunks merged from files
+    lines = whole.getvalue().splitlines()
+    assert merged.getvalue().splitlines() == lines
+    assert len(lines) > 2000 and len({json.loads(line)["crn"] for line in lines}) == 130
+
+
 def test_every_simulated_event_is_valid_and_ids_are_unique() -> None:
     lines = simulate(0.6)
     events = [parse_event(line) for line in lines]

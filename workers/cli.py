@@ -15,7 +15,7 @@ from workers.errors import CommandError
 from workers.inputs import opened
 from workers.metrics import QualityMetrics
 from workers.replay import EmptyReplay, evaluate, read_lines
-from workers.report import Cohort, EventTally, build_report
+from workers.report import Cohort, EventTally, build_report, write_json
 from workers.runtime import tune_gc
 from workers.table import render
 
@@ -93,11 +93,12 @@ def _run_replay(args: argparse.Namespace) -> int:
     registry = CollectorRegistry()
     metrics = QualityMetrics(registry) if args.metrics_out else None
     caseload, tally = _evaluate(args, "replay", metrics)
-    report = build_report(caseload, tally, Cohort(args.cohort_from, args.cohort_to))
+    report = build_report(caseload, tally, Cohort(args.cohort_from, args.cohort_to),
+                          stream_alerts=True)
     if args.metrics_out:
         args.metrics_out.write_bytes(generate_latest(registry))
     if args.format == "json":
-        sys.stdout.write(json.dumps(report, ensure_ascii=False) + "\n")
+        write_json(report, sys.stdout)
     else:
         sys.stdout.write(render(report, args.limit))
     return 0

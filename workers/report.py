@@ -1,9 +1,10 @@
 """The replay report (SPEC §7) from a caseload at its clock: alerts, key questions, ratings."""
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import IO, Any
 
 from workers.engine.alert import wire_timestamp
 from workers.engine.caseload import Caseload
@@ -24,7 +25,11 @@ class Cohort:
     last: date | None = None
 
 
-def build_report(caseload: Caseload, tally: EventTally, cohort: Cohort) -> dict[str, Any]:
+def build_report(caseload: Caseload, tally: EventTally, cohort: Cohort, *,
+                 stream_alerts: bool = False) -> dict[str, Any]:
+    """SPEC §7's report. With `stream_alerts`, "alerts" is a one-pass iterator that builds each
+    alert's JSON as it is read: a national report holds millions, which as dicts would cost
+    more memory than the caseload (write it with `write_json`)."""
     assert caseload.now is not None
     now = caseload.now
     selected = [c for c in caseload.cases.values() if in_cohort(c, cohort.first, cohort.last)]
@@ -45,10 +50,25 @@ def build_report(caseload: Caseload, tally: EventTally, cohort: Cohort) -> dict[
             "rejected": len(tally.rejected),
         },
         "rejected": tally.rejected,
-        "alerts": [a.to_wire() for a in alerts],
+        "alerts": (a.to_wire() for a in alerts) if stream_alerts else [a.to_wire() for a in alerts],
         **ratings_json(rate(answers)),
         "pdus": {pdu: ratings_json(rate(group)) for pdu, group in sorted(by_pdu.items())},
     }
+
+
+def write_json(report: dict[str, Any], stream: IO[str]) -> None:
+    """The report as `json.dumps(report, ensure_ascii=False)` writes it, alerts one at a time."""
+    stream.write("{")
+    for position, (key, value) in enumerate(report.items()):
+        stream.write(f"{', ' if position else ''}{json.dumps(key)}: ")
+        if key != "alerts":
+            stream.write(json.dumps(value, ensure_ascii=False))
+            continue
+        stream.write("[")
+        for number, alert in enumerate(value):
+            stream.write(f"{', ' if number else ''}{json.dumps(alert, ensure_ascii=False)}")
+        stream.write("]")
+    stream.write("}\n")
 
 
 def ratings_json(ratings: Ratings) -> dict[str, Any]:

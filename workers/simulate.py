@@ -10,11 +10,15 @@ record some contacts days late, so the stream carries late data as a real one do
 Same arguments, same output.
 """
 
+import heapq
 import json
 import random
+import tempfile
 from collections.abc import Iterable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from operator import itemgetter
 from typing import IO, Any
 
 from workers.engine.calendar import LONDON, add_working_days, is_working_day
@@ -29,6 +33,9 @@ NEED_SERVICES = {"ACCOMMODATION": "ACCOMMODATION", "EDUCATION_TRAINING_EMPLOYMEN
 NEEDS = ("ACCOMMODATION", "EDUCATION_TRAINING_EMPLOYMENT", "FINANCE", "RELATIONSHIPS",
          "LIFESTYLE", "DRUGS", "ALCOHOL", "THINKING_BEHAVIOUR", "ATTITUDES",
          "EMOTIONAL_WELLBEING", "MENTAL_HEALTH")
+
+CHUNK_CASES = 5_000  # cases sorted in memory at once: about 150 MB of records
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -71,10 +78,26 @@ class Simulation:
                 teams.append(Team(REGION, pdu, f"{pdu}-team-{t}", f"SPO{p}{t}", practitioners))
         return teams
 
-    def events(self) -> Iterator[dict[str, Any]]:
-        records: list[Record] = []
+    def events(self, chunk_cases: int = CHUNK_CASES) -> Iterator[dict[str, Any]]:
+        """Every event in recording order. Up to `chunk_cases` cases are sorted in memory; more
+        are sorted a chunk at a time into temporary files and merged, so a national caseload
+        streams in bounded memory. Ties keep case order either way (a stable sort, and a merge
+        that prefers earlier chunks), so the output does not depend on the chunk size."""
+        chunks = self._chunks(chunk_cases)
+        if self.cases <= chunk_cases:
+            for record in next(chunks, []):
+                yield record.line
+            return
+        with ExitStack() as stack:
+            runs = [_spill(chunk, stack.enter_context(tempfile.TemporaryFile("w+")))
+                    for chunk in chunks]
+            for _, line in heapq.merge(*runs, key=itemgetter(0)):
+                yield json.loads(line)
+
+    def _chunks(self, chunk_cases: int) -> Iterator[list[Record]]:
         crns: set[str] = set()
         id_rng = random.Random(f"crn:{self.seed}")
+        records: list[Record] = []
         for index in range(self.cases):
             crn = f"{id_rng.choice('ABCDEFGHJKLMNPRSTUVWXYZ')}{id_rng.randrange(10**6):06d}"
             while crn in crns:
@@ -82,9 +105,10 @@ class Simulation:
             crns.add(crn)
             story = CaseStory(self, crn, random.Random(f"case:{self.seed}:{index}"))
             records.extend(story.tell())
-        records.sort()
-        for record in records:
-            yield record.line
+            if (index + 1) % chunk_cases == 0 or index + 1 == self.cases:
+                records.sort()
+                yield records
+                records = []
 
 
 class CaseStory:
@@ -395,6 +419,22 @@ class CaseStory:
             "riskOfHarmReviewed": self.ok(1.0), "agencyInput": (
                 ["POLICE", "CHILDRENS_SERVICES"] if self.ok(1.5) else []),
             "planUpdated": self.ok(2.2)})
+
+
+def _spill(records: list[Record], run: IO[str]) -> Iterator[tuple[tuple[int, int], str]]:
+    """Write a sorted chunk to `run`; read it back lazily as ((instant, sequence), JSON)."""
+    for record in records:
+        instant = (record.recorded_at - EPOCH) // timedelta(microseconds=1)  # exact, unlike floats
+        run.write(f"{instant} {record.sequence} {json.dumps(record.line, separators=(',', ':'))}\n")
+    records.clear()
+    run.seek(0)
+    return _read_run(run)
+
+
+def _read_run(run: IO[str]) -> Iterator[tuple[tuple[int, int], str]]:
+    for text in run:
+        instant, sequence, line = text.split(" ", 2)
+        yield (int(instant), int(sequence)), line
 
 
 def write_jsonl(events: Iterable[dict[str, Any]], stream: IO[str]) -> int:

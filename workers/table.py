@@ -1,6 +1,7 @@
 """The inspection-style table a quality lead reads at a glance (replay's default output)."""
 
 from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
 SEVERITY_ORDER = ("CRITICAL", "HIGH", "MEDIUM", "LOW")
@@ -63,23 +64,32 @@ def _ratings_block(title: str, ratings: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _alerts_block(alerts: list[dict[str, Any]], limit: int) -> list[str]:
-    open_alerts = [a for a in alerts if a["status"] == "OPEN"]
-    counts = Counter(a["severity"] for a in open_alerts)
-    summary = ", ".join(f"{counts[s]} {s}" for s in SEVERITY_ORDER if counts[s])
-    lines = [f"Open alerts: {len(open_alerts)}" + (f" ({summary})" if summary else "")]
-    for severity in SEVERITY_ORDER:
-        group = [a for a in open_alerts if a["severity"] == severity]
-        if not group:
+def _alerts_block(alerts: Iterable[dict[str, Any]], limit: int) -> list[str]:
+    """One pass over the alerts, oldest first as the report lists them: the longest-standing
+    gaps are the ones to act on, so the first `limit` of each severity are the ones shown."""
+    counts: Counter[str] = Counter()
+    by_rule: dict[str, Counter[str]] = {severity: Counter() for severity in SEVERITY_ORDER}
+    shown: dict[str, list[dict[str, Any]]] = {severity: [] for severity in SEVERITY_ORDER}
+    for alert in alerts:
+        if alert["status"] != "OPEN":
             continue
-        by_rule = Counter(a["ruleId"] for a in group)
-        rules = ", ".join(f"{rule} ×{n}" for rule, n in sorted(by_rule.items()))
+        severity = alert["severity"]
+        counts[severity] += 1
+        by_rule[severity][alert["ruleId"]] += 1
+        if len(shown[severity]) < limit:
+            shown[severity].append(alert)
+    total = sum(counts.values())
+    summary = ", ".join(f"{counts[s]} {s}" for s in SEVERITY_ORDER if counts[s])
+    lines = [f"Open alerts: {total}" + (f" ({summary})" if summary else "")]
+    for severity in SEVERITY_ORDER:
+        if not counts[severity]:
+            continue
+        rules = ", ".join(f"{rule} ×{n}" for rule, n in sorted(by_rule[severity].items()))
         lines.append(f"  {severity} — {rules}")
-        # Oldest first: the longest-standing gaps are the ones to act on.
-        for alert in sorted(group, key=lambda a: a["openedAt"])[:limit]:
+        for alert in shown[severity]:
             lines.append(f"    {alert['crn']}  {alert['ruleId']:<8} {alert['team']:<16} "
                          f"since {alert['openedAt'][:10]}  {alert['summary']}")
-        if len(group) > limit:
-            lines.append(f"    … and {len(group) - limit} more {severity} (--format json "
+        if counts[severity] > limit:
+            lines.append(f"    … and {counts[severity] - limit} more {severity} (--format json "
                          "lists them all)")
     return lines
