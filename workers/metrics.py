@@ -19,7 +19,7 @@ from prometheus_client.registry import Collector
 from schemas.codes import AlertStatus
 from workers.engine.alert import AlertView
 from workers.engine.caseload import Caseload
-from workers.engine.ratings import answer_case
+from workers.engine.tally import CaseloadTally
 
 ALERT_LABELS = ("region", "pdu", "team", "rule")
 PROCESSING_BUCKETS = (0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
@@ -99,8 +99,8 @@ class QualityMetrics:
             if state is not None and state[0] == AlertStatus.OPEN:
                 self.open.labels(*state[1], view.rule.severity.value).dec()
 
-    def caseloads(self, caseloads: Iterable[Caseload]) -> None:
-        self.cases.refresh(caseloads)
+    def caseloads(self, caseloads: Iterable[Caseload]) -> int:
+        return self.cases.refresh(caseloads)
 
 
 def _labels(view: AlertView) -> tuple[str, str, str, str]:
@@ -109,43 +109,43 @@ def _labels(view: AlertView) -> tuple[str, str, str, str]:
 
 
 class CaseloadCollector(Collector):
-    """Key-question answers and active cases, recomputed at each refresh (not per event)."""
+    """Key-question answers, active cases and oldest open alerts, as of the last refresh.
+
+    Each caseload (a replay's, or each partition a worker owns) has a tally that recounts only
+    the cases changed since the last refresh (engine/tally.py); a refresh then adds the tallies'
+    totals up, at a cost that follows the labels, not the cases. Figures are copied out at
+    refresh, so a scrape never reads a tally mid-update.
+    """
 
     def __init__(self) -> None:
-        self._answers: Counter[tuple[str, ...]] = Counter()
-        self._active: Counter[tuple[str, ...]] = Counter()
+        self._tallies: dict[Caseload, CaseloadTally] = {}
+        self._answers: dict[tuple[str, ...], int] = {}
+        self._active: dict[tuple[str, ...], int] = {}
         self._oldest: dict[tuple[str, ...], float] = {}
 
-    def refresh(self, caseloads: Iterable[Caseload]) -> None:
+    def refresh(self, caseloads: Iterable[Caseload]) -> int:
+        """Bring the figures up to date; returns how many cases were recounted. A caseload not
+        given (a partition handed to another worker) no longer counts."""
+        tallies = {caseload: self._tallies.get(caseload) or CaseloadTally(caseload)
+                   for caseload in caseloads}
+        self._tallies = tallies
+        recounted = sum(tally.refresh() for tally in tallies.values())
         answers: Counter[tuple[str, ...]] = Counter()
         active: Counter[tuple[str, ...]] = Counter()
         oldest: dict[tuple[str, ...], float] = {}
-        for caseload in caseloads:
-            now = caseload.now
-            if now is None:
-                continue
-            for view in caseload.alerts():
-                if view.status == AlertStatus.OPEN:
-                    a = view.assignment
-                    key = (a.region, a.pdu, a.team, view.rule.severity.value)
-                    age = (now - view.opened_at).total_seconds()
-                    oldest[key] = max(age, oldest.get(key, 0.0))
-            for case in caseload.cases.values():
-                answered = answer_case(case, now, caseload.policy)
-                if answered is None:
-                    continue
-                for (standard, question), yes in answered.answers.items():
-                    key = (answered.region, answered.pdu, standard, question.value)
+        for tally in tallies.values():
+            for key, scoped in tally.scoped.items():
+                if scoped:
                     # Both answers are exported, zero included, so a ratio of 0 is a value and
                     # not a missing series.
-                    answers[(*key, "yes")] += 1 if yes else 0
-                    answers[(*key, "no")] += 0 if yes else 1
-                closed_at = case.facts.closed_at
-                if closed_at is None or closed_at > now:
-                    rosh = case.facts.risk_at(now).rosh
-                    active[(answered.region, answered.pdu, answered.team,
-                            rosh.value if rosh else "UNKNOWN")] += 1
-        self._answers, self._active, self._oldest = answers, active, oldest
+                    yes = tally.yes[key]
+                    answers[(*key, "yes")] += yes
+                    answers[(*key, "no")] += scoped - yes
+            active.update(+tally.active)
+            for key, age in tally.oldest_ages().items():
+                oldest[key] = max(age, oldest.get(key, 0.0))
+        self._answers, self._active, self._oldest = dict(answers), dict(active), oldest
+        return recounted
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         answers = GaugeMetricFamily(

@@ -28,6 +28,7 @@ class Caseload:
         self.cases: dict[str, CaseState] = {}
         self.now: datetime | None = None
         self._due: list[tuple[datetime, str]] = []
+        self._changed: set[str] | None = None  # kept once take_changed is first called
 
     def apply(self, event: CaseEvent) -> Applied:
         """Apply one event. The clock first moves to its time if that is later (the watermark),
@@ -42,6 +43,8 @@ class Caseload:
         assert self.now is not None
         before = case.next_at
         applied = case.apply(event, self.now, self.policy)
+        if self._changed is not None:
+            self._changed.add(case.crn)
         assert applied is not None
         if case.next_at is not None and case.next_at != before:
             heapq.heappush(self._due, (case.next_at, case.crn))
@@ -58,6 +61,8 @@ class Caseload:
             case = self.cases[crn]
             before = case.next_at
             changes.extend(case.advance(now))
+            if self._changed is not None:
+                self._changed.add(crn)
             if case.next_at is not None and case.next_at != before:
                 heapq.heappush(self._due, (case.next_at, crn))
         return changes
@@ -65,8 +70,17 @@ class Caseload:
     def adopt(self, case: CaseState) -> None:
         """Take over a case restored from a snapshot, with its pending deadlines."""
         self.cases[case.crn] = case
+        if self._changed is not None:
+            self._changed.add(case.crn)
         if case.next_at is not None:
             heapq.heappush(self._due, (case.next_at, case.crn))
+
+    def take_changed(self) -> set[str]:
+        """The cases applied to or advanced since the last call (every case, the first time):
+        for shells that keep per-case figures current without walking the caseload."""
+        changed = set(self.cases) if self._changed is None else self._changed
+        self._changed = set()
+        return changed
 
     def alerts(self) -> Iterator[AlertView]:
         for case in self.cases.values():
