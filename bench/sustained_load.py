@@ -12,9 +12,6 @@ cases it has seen, and the figures say by how much.
 
 import argparse
 import io
-import os
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -23,6 +20,7 @@ from pathlib import Path
 
 from kafka import KafkaProducer
 
+from bench.processes import start_worker, stop_worker
 from workers.simulate import Simulation, write_jsonl
 from workers.stream.admin import create_topics
 from workers.stream.broker import Broker, free_port
@@ -30,8 +28,6 @@ from workers.stream.lag import progress
 from workers.stream.publish import crn_of
 from workers.stream.security import kafka_python
 from workers.stream.settings import Settings
-
-PROJECT = Path(__file__).resolve().parent.parent
 
 
 def resident_mb(pid: int) -> float:
@@ -61,9 +57,7 @@ def main() -> None:
                                        state_dir=Path(home) / "state", web_port=free_port())
         create_topics(settings, ["north-east"])
         producer = KafkaProducer(**kafka_python(settings), acks="all", linger_ms=5)
-        worker = subprocess.Popen([sys.executable, "-m", "workers.cli", "worker"], cwd=PROJECT,
-                                  env={**os.environ, **settings.environment()},
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        worker = start_worker(settings)
         try:
             burst, rest = lines[:args.burst], lines[args.burst:]
             for line in burst:
@@ -117,8 +111,7 @@ def main() -> None:
                   f"({(samples[-1][2] - warm[0][2]) / ((samples[-1][0] - warm[0][0]) / 60):.1f}"
                   " MB/min)")
         finally:
-            worker.terminate()
-            worker.wait(30)
+            stop_worker(worker)
             producer.close()
             broker.stop()
 

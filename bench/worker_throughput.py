@@ -1,25 +1,25 @@
-"""End-to-end throughput of one streaming worker on a real local Kafka broker.
+"""End-to-end throughput of streaming workers on a real local Kafka broker.
 
-    ./run bench worker [--cases N]
+    ./run bench worker [--cases N] [--partitions P --workers W]
 
 Starts a broker on free loopback ports, publishes a simulated cohort, starts one worker in
 event-clock mode and times from its start until the consumer group has committed every event
 (startup included; it is reported separately). In the same run it times the worker's shell
 alone (parse, engine, snapshot) over the same events without Kafka, as the baseline the Kafka
-path is compared with. Single partition, so one worker does all the work.
+path is compared with. By default one partition, so one worker does all the work; with
+`--partitions 4 --workers 2` it measures scale-out: the workers start together, and the rate
+after the group's first commit includes any rebalance as the second one joins.
 """
 
 import argparse
 import io
-import os
-import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
+from bench.processes import start_worker, stop_worker
 from workers.engine.policy import Policy
 from workers.runtime import tune_gc
 from workers.simulate import Simulation, write_jsonl
@@ -30,13 +30,13 @@ from workers.stream.publish import publish
 from workers.stream.settings import Settings
 from workers.stream.watch import PartitionWatch
 
-PROJECT = Path(__file__).resolve().parent.parent
-
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", type=int, default=500)
+    parser.add_argument("--partitions", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
     buffer = io.StringIO()
     write_jsonl(Simulation(cases=args.cases, seed=9, start=date(2025, 4, 1), days=182,
@@ -54,18 +54,16 @@ def main() -> None:
         broker = Broker(home=Path(home) / "kafka", port=free_port(), controller_port=free_port())
         broker.start()
         try:
-            settings = Settings().isolated("bench", broker.bootstrap, partitions=1)
+            settings = Settings().isolated("bench", broker.bootstrap,
+                                           partitions=args.partitions)
             create_topics(settings, ["north-east"])
             publish(settings, lines)
             _, goal = progress(settings, [settings.events_topic])
-            running = replace(settings, clock="event", state_dir=Path(home) / "state",
-                              web_port=free_port())
             launched = time.perf_counter()
-            worker = subprocess.Popen(
-                [sys.executable, "-m", "workers.cli", "worker"], cwd=PROJECT,
-                env={**os.environ, **running.environment()},
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            )
+            workers = [start_worker(replace(settings, clock="event",
+                                            state_dir=Path(home) / f"state-{number}",
+                                            web_port=free_port()))
+                       for number in range(args.workers)]
             first = None
             try:
                 while (done := progress(settings, [settings.events_topic])[0]) < goal:
@@ -74,12 +72,14 @@ def main() -> None:
                     time.sleep(0.2)
                 finished = time.perf_counter()
             finally:
-                worker.terminate()
-                worker.wait(30)
+                for worker in workers:
+                    worker.terminate()
+                for worker in workers:
+                    stop_worker(worker)
         finally:
             broker.stop()
     steady = (goal - first[1]) / (finished - first[0]) if first else float("nan")
-    print(f"events: {len(lines)}")
+    print(f"events: {len(lines)}; {args.workers} worker(s) on {args.partitions} partition(s)")
     print(f"worker shell without Kafka: {len(lines) / shell_seconds:,.0f} events/s")
     print(f"worker on Kafka, from start: {goal / (finished - launched):,.0f} events/s "
           f"({finished - launched:.1f}s including startup)")

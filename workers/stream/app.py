@@ -59,6 +59,10 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
         broker_heartbeat_interval=settings.session_timeout / 5,
         broker_commit_every=500,
         broker_commit_interval=1.0,
+        # Alerts, deadlines and table rows leave in batches of up to 5 ms rather than one
+        # produce request per message: the sends were 15% of the worker's time, most of it
+        # socket writes. faust flushes before every commit, so nothing waits longer than that.
+        producer_linger=0.005,
         # Every value is bytes we validate or produce ourselves: no faust codecs anywhere.
         key_serializer="raw",
         value_serializer="raw",
@@ -226,4 +230,8 @@ def run_worker(settings: Settings, policy: Policy, loglevel: str = "warning") ->
     collapse_repeats()
     app = build_app(settings, policy)
     worker = faust.Worker(app, loglevel=loglevel, quiet=True)
+    # faust's terminal spinner sets the root logger to DEBUG so that it turns on every record:
+    # every debug call in aiokafka and faust then builds a record. Profiled: 10% of the worker's
+    # time, on a process with no terminal to spin on.
+    worker.spinner = None
     worker.execute_from_commandline()
