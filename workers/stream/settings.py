@@ -60,7 +60,7 @@ class Settings:
     state_dir: Path = Path(".casewatch-state")
     clock: Clock = "wall"
     tick_seconds: float = 30.0
-    metrics_seconds: float = 10.0  # how often key-question and caseload gauges are recomputed
+    metrics_seconds: float = 1.0  # how often key-question and caseload gauges are recomputed
     web_port: int = 6066
     # Loopback by default; 0.0.0.0 where Prometheus scrapes from another host or container.
     web_host: str = "127.0.0.1"
