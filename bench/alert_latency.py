@@ -21,9 +21,8 @@ from pathlib import Path
 
 from kafka import KafkaConsumer, KafkaProducer
 
-from bench.processes import start_worker, stop_worker
-from workers.stream.admin import create_topics
-from workers.stream.broker import Broker, free_port
+from bench.processes import local_broker, start_worker, stop_worker
+from workers.stream.broker import free_port
 from workers.stream.security import kafka_python
 from workers.stream.settings import Settings
 
@@ -109,12 +108,9 @@ def main() -> None:
     parser.add_argument("--rates", type=float, nargs="+", default=[200.0, 500.0])
     parser.add_argument("--seconds", type=float, default=60.0)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as home:
-        broker = Broker(home=Path(home) / "kafka", port=free_port(), controller_port=free_port())
-        broker.start()
-        settings = Settings().isolated("latency", broker.bootstrap, partitions=1, clock="event",
-                                       state_dir=Path(home) / "state", web_port=free_port())
-        create_topics(settings, ["north-east"])
+    with tempfile.TemporaryDirectory() as home, local_broker(
+            Path(home), "latency", partitions=1, clock="event", state_dir=Path(home) / "state",
+            web_port=free_port()) as settings:
         worker = start_worker(settings)
         try:
             start = datetime(2025, 7, 1, tzinfo=UTC)
@@ -131,7 +127,6 @@ def main() -> None:
                       f"{max(latencies, default=0) * 1000:>8.0f}", flush=True)
         finally:
             stop_worker(worker)
-            broker.stop()
 
 
 if __name__ == "__main__":

@@ -1,10 +1,15 @@
-"""A worker process for a benchmark: `casewatch worker` with given settings, output discarded."""
+"""What the Kafka benchmarks start: a local broker, and workers with given settings."""
 
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+from workers.stream.admin import create_topics
+from workers.stream.broker import Broker, free_port
 from workers.stream.settings import Settings
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -19,3 +24,17 @@ def start_worker(settings: Settings) -> subprocess.Popen[bytes]:
 def stop_worker(worker: subprocess.Popen[bytes]) -> None:
     worker.terminate()
     worker.wait(30)
+
+
+@contextmanager
+def local_broker(home: Path, name: str, **changes: Any) -> Iterator[Settings]:
+    """A broker on free loopback ports under `home`, its topics for north-east created, and
+    settings isolated under `name` (with `changes`) for the run; stopped on leaving."""
+    broker = Broker(home=home / "kafka", port=free_port(), controller_port=free_port())
+    broker.start()
+    try:
+        settings = Settings().isolated(name, broker.bootstrap, **changes)
+        create_topics(settings, ["north-east"])
+        yield settings
+    finally:
+        broker.stop()

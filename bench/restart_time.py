@@ -15,14 +15,12 @@ import io
 import json
 import tempfile
 import time
-from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-from bench.processes import start_worker, stop_worker
+from bench.processes import local_broker, start_worker, stop_worker
 from workers.simulate import Simulation, write_jsonl
-from workers.stream.admin import create_topics
-from workers.stream.broker import Broker, free_port
+from workers.stream.broker import free_port
 from workers.stream.lag import progress
 from workers.stream.publish import publish
 from workers.stream.settings import Settings
@@ -51,30 +49,23 @@ def measure(cases: int) -> tuple[int, float, float]:
     write_jsonl(Simulation(cases=cases, seed=13, start=date(2025, 4, 1), days=182,
                            quality=0.7, pdus=1).events(), buffer)
     lines = [line.encode() for line in buffer.getvalue().splitlines()]
-    with tempfile.TemporaryDirectory() as home:
-        broker = Broker(home=Path(home) / "kafka", port=free_port(), controller_port=free_port())
-        broker.start()
+    with tempfile.TemporaryDirectory() as home, local_broker(
+            Path(home), "restart", partitions=1, clock="event", state_dir=Path(home) / "state",
+            web_port=free_port()) as settings:
+        publish(settings, lines[:1])
+        worker = start_worker(settings)
         try:
-            settings = replace(Settings().isolated("restart", broker.bootstrap, partitions=1),
-                               clock="event", state_dir=Path(home) / "state",
-                               web_port=free_port())
-            create_topics(settings, ["north-east"])
-            publish(settings, lines[:1])
-            worker = start_worker(settings)
-            try:
-                first_start = committed_by(settings, 1)
-                publish(settings, lines[1:])
-                committed_by(settings, len(lines))
-            finally:
-                stop_worker(worker)
-            publish(settings, [late_contact(lines)])
-            worker = start_worker(settings)
-            try:
-                restart = committed_by(settings, len(lines) + 1)
-            finally:
-                stop_worker(worker)
+            first_start = committed_by(settings, 1)
+            publish(settings, lines[1:])
+            committed_by(settings, len(lines))
         finally:
-            broker.stop()
+            stop_worker(worker)
+        publish(settings, [late_contact(lines)])
+        worker = start_worker(settings)
+        try:
+            restart = committed_by(settings, len(lines) + 1)
+        finally:
+            stop_worker(worker)
     return len(lines), first_start, restart
 
 

@@ -20,14 +20,12 @@ from pathlib import Path
 
 from kafka import KafkaProducer
 
-from bench.processes import start_worker, stop_worker
+from bench.processes import local_broker, start_worker, stop_worker
 from workers.simulate import Simulation, write_jsonl
-from workers.stream.admin import create_topics
-from workers.stream.broker import Broker, free_port
+from workers.stream.broker import free_port
 from workers.stream.lag import progress
 from workers.stream.publish import crn_of
 from workers.stream.security import kafka_python
-from workers.stream.settings import Settings
 
 
 def resident_mb(pid: int) -> float:
@@ -50,12 +48,9 @@ def main() -> None:
                            quality=0.7, pdus=1).events(), buffer)
     lines = [line.encode() for line in buffer.getvalue().splitlines()]
     print(f"simulated {len(lines):,} events for {args.cases:,} cases", flush=True)
-    with tempfile.TemporaryDirectory() as home:
-        broker = Broker(home=Path(home) / "kafka", port=free_port(), controller_port=free_port())
-        broker.start()
-        settings = Settings().isolated("load", broker.bootstrap, partitions=1, clock="event",
-                                       state_dir=Path(home) / "state", web_port=free_port())
-        create_topics(settings, ["north-east"])
+    with tempfile.TemporaryDirectory() as home, local_broker(
+            Path(home), "load", partitions=1, clock="event", state_dir=Path(home) / "state",
+            web_port=free_port()) as settings:
         producer = KafkaProducer(**kafka_python(settings), acks="all", linger_ms=5)
         worker = start_worker(settings)
         try:
@@ -113,7 +108,6 @@ def main() -> None:
         finally:
             stop_worker(worker)
             producer.close()
-            broker.stop()
 
 
 if __name__ == "__main__":

@@ -19,15 +19,13 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-from bench.processes import start_worker, stop_worker
+from bench.processes import local_broker, start_worker, stop_worker
 from workers.engine.policy import Policy
 from workers.runtime import tune_gc
 from workers.simulate import Simulation, write_jsonl
-from workers.stream.admin import create_topics
-from workers.stream.broker import Broker, free_port
+from workers.stream.broker import free_port
 from workers.stream.lag import progress
 from workers.stream.publish import publish
-from workers.stream.settings import Settings
 from workers.stream.watch import PartitionWatch
 
 
@@ -50,34 +48,27 @@ def main() -> None:
         shell.on_message(line)
     shell_seconds = time.perf_counter() - started
 
-    with tempfile.TemporaryDirectory() as home:
-        broker = Broker(home=Path(home) / "kafka", port=free_port(), controller_port=free_port())
-        broker.start()
+    with tempfile.TemporaryDirectory() as home, local_broker(
+            Path(home), "bench", partitions=args.partitions) as settings:
+        publish(settings, lines)
+        _, goal = progress(settings, [settings.events_topic])
+        launched = time.perf_counter()
+        workers = [start_worker(replace(settings, clock="event",
+                                        state_dir=Path(home) / f"state-{number}",
+                                        web_port=free_port()))
+                   for number in range(args.workers)]
+        first = None
         try:
-            settings = Settings().isolated("bench", broker.bootstrap,
-                                           partitions=args.partitions)
-            create_topics(settings, ["north-east"])
-            publish(settings, lines)
-            _, goal = progress(settings, [settings.events_topic])
-            launched = time.perf_counter()
-            workers = [start_worker(replace(settings, clock="event",
-                                            state_dir=Path(home) / f"state-{number}",
-                                            web_port=free_port()))
-                       for number in range(args.workers)]
-            first = None
-            try:
-                while (done := progress(settings, [settings.events_topic])[0]) < goal:
-                    if first is None and done > 0:
-                        first = (time.perf_counter(), done)
-                    time.sleep(0.2)
-                finished = time.perf_counter()
-            finally:
-                for worker in workers:
-                    worker.terminate()
-                for worker in workers:
-                    stop_worker(worker)
+            while (done := progress(settings, [settings.events_topic])[0]) < goal:
+                if first is None and done > 0:
+                    first = (time.perf_counter(), done)
+                time.sleep(0.2)
+            finished = time.perf_counter()
         finally:
-            broker.stop()
+            for worker in workers:
+                worker.terminate()
+            for worker in workers:
+                stop_worker(worker)
     steady = (goal - first[1]) / (finished - first[0]) if first else float("nan")
     print(f"events: {len(lines)}; {args.workers} worker(s) on {args.partitions} partition(s)")
     print(f"worker shell without Kafka: {len(lines) / shell_seconds:,.0f} events/s")
