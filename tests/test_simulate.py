@@ -5,8 +5,11 @@ import itertools
 import json
 from datetime import date
 
+import pytest
+
 from schemas.parse import parse_event
 from tests.builders import run
+from workers.cli import main
 from workers.report import Cohort, EventTally, build_report
 from workers.simulate import Simulation, write_jsonl
 
@@ -60,3 +63,22 @@ def test_better_practice_rates_better() -> None:
         return float(sum(ratios) / len(ratios))
 
     assert score(0.95) > score(0.75) > score(0.5)
+
+
+def test_cases_carry_a_realistic_profile_and_a_disparity_can_be_planted(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["simulate", "--cases", "400", "--days", "60", "--plant", "gender=FEMALE"]) == 0
+    events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    profiles = [e["detail"]["profile"] for e in events if e["eventType"] == "case.allocated"]
+    assert len(profiles) == 400
+    women = sum(p["gender"] == "FEMALE" for p in profiles) / len(profiles)
+    white = sum(p["ethnicity"] == "WHITE" for p in profiles) / len(profiles)
+    assert 0.08 <= women <= 0.18 and white >= 0.85
+    assert {p["ageBand"] for p in profiles} <= {"18-25", "26-29", "30-39", "40-49", "50-59", "60+"}
+
+
+def test_a_planted_group_must_exist(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["simulate", "--cases", "3", "--plant", "gender=WOMAN"])
+    assert exited.value.code == 2
+    assert "not DIMENSION=GROUP" in capsys.readouterr().err

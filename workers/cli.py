@@ -154,7 +154,22 @@ def _add_simulate(parser: argparse.ArgumentParser) -> None:
                         help="0–1: how reliably practice is done well and on time "
                         "(0.9 a good PDU, 0.6 a struggling one; default 0.8)")
     parser.add_argument("--pdus", type=int, default=2, help="PDUs in the region (default 2)")
+    parser.add_argument("--plant", type=_planted, metavar="DIMENSION=GROUP",
+                        help="a disparity to find: this group's assessments leave out "
+                        "safeguarding information twice as often (e.g. gender=FEMALE)")
     parser.set_defaults(run=_run_simulate)
+
+
+def _planted(text: str) -> tuple[str, str]:
+    from workers.simulate import PROFILE_DIMENSIONS
+
+    dimension, _, group = text.partition("=")
+    mix = PROFILE_DIMENSIONS.get(dimension)
+    if mix is None or group not in {g for g, _ in mix}:
+        raise argparse.ArgumentTypeError(
+            f"not DIMENSION=GROUP with a dimension of {', '.join(PROFILE_DIMENSIONS)} and one "
+            f"of its groups: {text!r}")
+    return dimension, group
 
 
 def _run_simulate(args: argparse.Namespace) -> int:
@@ -167,7 +182,7 @@ def _run_simulate(args: argparse.Namespace) -> int:
         print("casewatch: --cases, --days and --pdus must be at least 1", file=sys.stderr)
         return 2
     simulation = Simulation(cases=args.cases, seed=args.seed, start=args.start, days=args.days,
-                            quality=args.quality, pdus=args.pdus)
+                            quality=args.quality, pdus=args.pdus, plant=args.plant)
     write_jsonl(simulation.events(), sys.stdout)
     return 0
 

@@ -34,6 +34,17 @@ NEEDS = ("ACCOMMODATION", "EDUCATION_TRAINING_EMPLOYMENT", "FINANCE", "RELATIONS
          "LIFESTYLE", "DRUGS", "ALCOHOL", "THINKING_BEHAVIOUR", "ATTITUDES",
          "EMOTIONAL_WELLBEING", "MENTAL_HEALTH")
 
+# Profiles (SPEC §12) as the seed PDU's caseload might be: County Durham and Darlington is 97%
+# White in the 2021 census (its Gypsy, Roma and Traveller community among the White minorities),
+# women are about 13% of people on probation, and most are in their twenties and thirties.
+# Drawn from their own generator, so adding them changed no other simulated event.
+ETHNICITY_MIX = (("WHITE", 0.935), ("ASIAN", 0.012), ("MIXED", 0.012), ("BLACK", 0.006),
+                 ("OTHER", 0.005), ("NOT_STATED", 0.03))
+GENDER_MIX = (("MALE", 0.86), ("FEMALE", 0.13), ("NOT_STATED", 0.01))
+AGE_MIX = (("18-25", 0.20), ("26-29", 0.14), ("30-39", 0.31), ("40-49", 0.19), ("50-59", 0.11),
+           ("60+", 0.05))
+PROFILE_DIMENSIONS = {"ethnicity": ETHNICITY_MIX, "gender": GENDER_MIX, "ageBand": AGE_MIX}
+
 CHUNK_CASES = 5_000  # cases sorted in memory at once: about 150 MB of records
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -56,7 +67,7 @@ class Record:
 
 class Simulation:
     def __init__(self, *, cases: int, seed: int, start: date, days: int, quality: float,
-                 pdus: int = 2) -> None:
+                 pdus: int = 2, plant: tuple[str, str] | None = None) -> None:
         self.cases = cases
         self.seed = seed
         self.start = start
@@ -64,6 +75,9 @@ class Simulation:
         self.days = days
         self.quality = quality
         self.teams = self._teams(pdus)
+        # (dimension, group) whose assessments leave out safeguarding information twice as
+        # often as others': a disparity for analysis to find.
+        self.plant = plant
 
     def _teams(self, pdus: int) -> list[Team]:
         rng = random.Random(f"teams:{self.seed}")
@@ -94,6 +108,11 @@ class Simulation:
             for _, line in heapq.merge(*runs, key=itemgetter(0)):
                 yield json.loads(line)
 
+    @staticmethod
+    def _profile(rng: random.Random) -> dict[str, str]:
+        return {dimension: rng.choices([g for g, _ in mix], [w for _, w in mix])[0]
+                for dimension, mix in PROFILE_DIMENSIONS.items()}
+
     def _chunks(self, chunk_cases: int) -> Iterator[list[Record]]:
         crns: set[str] = set()
         id_rng = random.Random(f"crn:{self.seed}")
@@ -103,7 +122,8 @@ class Simulation:
             while crn in crns:
                 crn = f"{id_rng.choice('ABCDEFGHJKLMNPRSTUVWXYZ')}{id_rng.randrange(10**6):06d}"
             crns.add(crn)
-            story = CaseStory(self, crn, random.Random(f"case:{self.seed}:{index}"))
+            profile = self._profile(random.Random(f"profile:{self.seed}:{index}"))
+            story = CaseStory(self, crn, random.Random(f"case:{self.seed}:{index}"), profile)
             records.extend(story.tell())
             if (index + 1) % chunk_cases == 0 or index + 1 == self.cases:
                 records.sort()
@@ -112,10 +132,14 @@ class Simulation:
 
 
 class CaseStory:
-    def __init__(self, simulation: Simulation, crn: str, rng: random.Random) -> None:
+    def __init__(self, simulation: Simulation, crn: str, rng: random.Random,
+                 profile: dict[str, str]) -> None:
         self.sim = simulation
         self.crn = crn
         self.rng = rng
+        self.profile = profile
+        plant = simulation.plant
+        self.planted = plant is not None and profile.get(plant[0]) == plant[1]
         self.q = simulation.quality
         self.records: list[Record] = []
         self.sequence = 0
@@ -198,6 +222,7 @@ class CaseStory:
                  "POST_SENTENCE_SUPERVISION"), (4, 3, 4, 1))[0],
             "rosh": rosh,
             "registrations": registrations,
+            "profile": self.profile,
         })
         responses = self.enquiries(allocated, "ALLOCATION")
         first_seen = self.working(allocated, 1, 4) if self.ok(0.4) else self.working(
@@ -266,7 +291,9 @@ class CaseStory:
                    needs: list[str], responses: dict[str, datetime], grade: str,
                    manager: str) -> None:
         risk_to = ["PUBLIC"] + (["PARTNER"] if da else []) + (["CHILDREN"] if child else [])
-        sources = [agency for agency, at in responses.items() if at < moment and self.ok(0.4)]
+        # Safeguarding information left out: twice as often for a planted group.
+        slip = 0.8 if self.planted else 0.4
+        sources = [agency for agency, at in responses.items() if at < moment and self.ok(slip)]
         if self.ok(0.3):
             sources.append("PREVIOUS_CONVICTIONS")
         detail: dict[str, Any] = {

@@ -1,0 +1,125 @@
+"""Disproportionality (SPEC §12, the inspection's recommendation 5): by ethnicity, gender and age
+band, how often each group's cases have a standing breach, against the reference group.
+
+For each dimension and group: the case count; and for each key question and for rules A-KS-05,
+I-KS-01 and I-DS-03, the rate of the group's cases with a standing breach of it and the relative
+rate index against the reference group (WHITE, MALE, 30-39) with its 95% Katz interval, flagged
+only when the interval excludes 1. Pure: cases and a clock in, rows out.
+
+Disclosure control (workers/analysis/disclosure.py) works on lines of counts that add up to a
+known total: a dimension's case counts add up to the cohort, and a measure's breached counts
+across a dimension's groups add up to the cohort's breached count. A rate is shown only when
+both its counts are, and an index only when its group's and the reference group's rates are.
+"""
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from workers.analysis.disclosure import control
+from workers.analysis.disparity import RelativeRate, relative_rate
+from workers.engine.case import CaseState
+from workers.engine.ratings import QUESTION_ORDER, STANDARD_NAMES
+
+NOT_STATED = "NOT_STATED"
+GROUPS: dict[str, tuple[str, ...]] = {  # SPEC §12: census 2021 high-level groups, MoJ age bands
+    "ethnicity": ("ASIAN", "BLACK", "MIXED", "WHITE", "OTHER", NOT_STATED),
+    "gender": ("MALE", "FEMALE", NOT_STATED),
+    "ageBand": ("18-25", "26-29", "30-39", "40-49", "50-59", "60+", NOT_STATED),
+}
+REFERENCE = {"ethnicity": "WHITE", "gender": "MALE", "ageBand": "30-39"}
+RULE_MEASURES = ("A-KS-05", "I-KS-01", "I-DS-03")
+MEASURES = tuple(f"{standard} {question.value}" for standard in STANDARD_NAMES
+                 for question in QUESTION_ORDER) + RULE_MEASURES
+
+
+@dataclass(frozen=True)
+class Profiled:
+    """One case as the analysis sees it: its group in each dimension, the measures breached."""
+
+    groups: Mapping[str, str]
+    breached: frozenset[str]
+
+
+def profiled(case: CaseState, now: datetime) -> Profiled | None:
+    """None for a case not allocated (no profile, nothing to rate)."""
+    allocation = case.facts.allocation
+    if allocation is None:
+        return None
+    profile = allocation.event.detail.profile
+    given = {"ethnicity": profile.ethnicity, "gender": profile.gender,
+             "ageBand": profile.ageBand} if profile is not None else {}
+    # A value outside the lists, or none, counts as NOT_STATED (the event is still accepted).
+    groups = {dimension: value if (value := given.get(dimension)) in listed else NOT_STATED
+              for dimension, listed in GROUPS.items()}
+    breached = set()
+    for breach in case.standing(now):
+        rule = breach.rule
+        if rule.standard and rule.question:
+            breached.add(f"{rule.standard} {rule.question.value}")
+        if rule.id in RULE_MEASURES:
+            breached.add(rule.id)
+    return Profiled(groups, frozenset(breached))
+
+
+@dataclass(frozen=True)
+class Row:
+    dimension: str
+    group: str
+    cases: int | None  # None: suppressed
+    measure: str
+    rate: float | None
+    rri: float | None
+    ci_low: float | None
+    ci_high: float | None
+    flagged: bool
+
+    def to_json(self) -> dict[str, object]:
+        return {"dimension": self.dimension, "group": self.group, "cases": self.cases,
+                "measure": self.measure, "rate": self.rate, "rri": self.rri,
+                "ciLow": self.ci_low, "ciHigh": self.ci_high, "flagged": self.flagged}
+
+
+def disproportionality(cases: Iterable[Profiled], *, disclosure: bool = True) -> list[Row]:
+    """Every (dimension, group, measure) row, groups in SPEC order, for groups with a case."""
+    counted: Counter[tuple[str, str]] = Counter()
+    breached: Counter[tuple[str, str, str]] = Counter()
+    for case in cases:
+        for dimension, group in case.groups.items():
+            counted[(dimension, group)] += 1
+            for measure in case.breached:
+                breached[(dimension, group, measure)] += 1
+    rows = []
+    for dimension, listed in GROUPS.items():
+        groups = [group for group in listed if counted[(dimension, group)]]
+        shown_cases = _line([counted[(dimension, group)] for group in groups], disclosure)
+        reference = REFERENCE[dimension]
+        for measure in MEASURES:
+            hits = [breached[(dimension, group, measure)] for group in groups]
+            shown_hits = _line(hits, disclosure)
+            visible = {group: shown_cases[i] is not None and shown_hits[i] is not None
+                       for i, group in enumerate(groups)}
+            exact = dict(zip(groups, zip(hits, (counted[(dimension, g)] for g in groups),
+                                         strict=True), strict=True))
+            for index, group in enumerate(groups):
+                with_outcome, total = exact[group]
+                rate = round(with_outcome / total, 3) if visible[group] else None
+                if group == reference:
+                    index_of = RelativeRate(1.0 if visible[group] else None, None, None)
+                elif reference in exact and visible[group] and visible[reference]:
+                    index_of = relative_rate(with_outcome, total, *exact[reference])
+                else:
+                    index_of = RelativeRate(None, None, None)
+                rows.append(Row(dimension, group, shown_cases[index], measure, rate,
+                                _two(index_of.rri), _two(index_of.low), _two(index_of.high),
+                                index_of.flagged))
+    return rows
+
+
+def _line(counts: list[int], disclosure: bool) -> list[int | None]:
+    return control(counts) if disclosure else list(counts)
+
+
+def _two(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
