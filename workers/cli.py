@@ -29,6 +29,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     _add_worklist(commands.add_parser(
         "worklist", help="the ranked cases a manager must act on, and deadlines due soon",
     ))
+    _add_analyse(commands.add_parser(
+        "analyse", help="needs and services, disproportionality and oversight capacity "
+        "for the PDU head (disclosure-controlled)",
+    ))
     _add_simulate(commands.add_parser(
         "simulate", help="write a realistic synthetic PDU event stream as JSON Lines",
     ))
@@ -141,6 +145,36 @@ def _run_worklist(args: argparse.Namespace) -> int:
         sys.stdout.write(html(doc))
     else:
         sys.stdout.write(text(doc, args.limit))
+    return 0
+
+
+def _add_analyse(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("path", help="JSON Lines file of case events, or - for standard input")
+    parser.add_argument("--as-of", type=timestamp, help="advance the clock to this instant "
+                        "(RFC 3339 with offset; default: the latest occurredAt)")
+    parser.add_argument("--pdu", help="only cases held by this PDU")
+    parser.add_argument("--format", choices=("table", "json"), default="table")
+    parser.add_argument("--no-disclosure-control", dest="disclosure", action="store_false",
+                        help="exact counts, small ones included: for the PDU's own case-level "
+                        "work, never for publication")
+    parser.add_argument("--policy", type=Path, help="TOML file overriding deadline defaults")
+    parser.set_defaults(run=_run_analyse)
+
+
+def _run_analyse(args: argparse.Namespace) -> int:
+    from workers.analysis.document import build_analysis
+    from workers.analysis.table import render as render_analysis
+    from workers.engine.worklist import Scope
+
+    caseload, tally = _evaluate(args, "analyse")
+    if tally.rejected:
+        print(f"casewatch: {len(tally.rejected)} lines rejected and left out (casewatch replay "
+              "--format json lists them)", file=sys.stderr)
+    doc = build_analysis(caseload, Scope(args.pdu), disclosure=args.disclosure)
+    if args.format == "json":
+        sys.stdout.write(json.dumps(doc, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(render_analysis(doc))
     return 0
 
 

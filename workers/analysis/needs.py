@@ -1,0 +1,76 @@
+"""Needs and services (SPEC §12, the inspection's recommendation 3): for each need in the cases'
+latest assessments, how many were referred to the service that meets it, how many referrals
+started, and how many were not referred within 20 working days (a standing I-DS-03 breach for
+that assessment and service). Needs no commissioned service meets (thinking and behaviour,
+attitudes: programmes; relationships, lifestyle) have no service and no referral counts.
+
+The columns are not a line adding up to a known total (a case has several needs), so each count
+is controlled on its own: suppressed below 10, else rounded to 5. Pure.
+"""
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from schemas.codes import Need
+from workers.analysis.disclosure import shown
+from workers.engine.case import CaseState
+from workers.engine.rules.implementation import SERVICE_FOR_NEED
+
+
+@dataclass(frozen=True)
+class NeedRow:
+    need: str
+    service: str | None
+    cases: int | None
+    referred: int | None
+    started: int | None
+    not_referred: int | None
+
+    def to_json(self) -> dict[str, object]:
+        return {"need": self.need, "service": self.service, "cases": self.cases,
+                "referred": self.referred, "started": self.started,
+                "notReferred": self.not_referred}
+
+
+def needs_and_services(cases: Iterable[CaseState], now: datetime, *,
+                       disclosure: bool = True) -> list[NeedRow]:
+    counts: Counter[tuple[Need, str]] = Counter()
+    for case in cases:
+        facts = case.facts
+        allocation = facts.allocation
+        assessments = [a for a in facts.assessments if a.at <= now]
+        if allocation is None or not assessments:
+            continue
+        latest = assessments[-1]
+        referred = {r.event.detail.service for r in facts.referrals
+                    if allocation.at <= r.at <= now}
+        started_ids = {s.event.detail.referralId for s in facts.referral_starts if s.at <= now}
+        started = {r.event.detail.service for r in facts.referrals
+                   if allocation.at <= r.at <= now and r.event.detail.referralId in started_ids}
+        unmet = {breach.finding.anchor for breach in case.standing(now)
+                 if breach.rule.id == "I-DS-03"}
+        for need in set(latest.event.detail.needs):
+            counts[(need, "cases")] += 1
+            service = SERVICE_FOR_NEED.get(need)
+            if service is None:
+                continue
+            counts[(need, "referred")] += service in referred
+            counts[(need, "started")] += service in started
+            counts[(need, "notReferred")] += f"{latest.event_id}:{service.value}" in unmet
+
+    def count(need: Need, column: str) -> int | None:
+        exact = counts[(need, column)]
+        return shown(exact) if disclosure else exact
+
+    rows = []
+    for need in Need:
+        service = SERVICE_FOR_NEED.get(need)
+        mapped = service is not None
+        rows.append(NeedRow(
+            need.value, service.value if service else None, count(need, "cases"),
+            count(need, "referred") if mapped else None,
+            count(need, "started") if mapped else None,
+            count(need, "notReferred") if mapped else None))
+    return rows
