@@ -1,6 +1,8 @@
 """`casewatch analyse` (SPEC §12): its JSON, its disclosure control, and its exact mode."""
 
 import json
+import shutil
+import subprocess
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -79,3 +81,21 @@ def test_the_table_marks_suppressed_counts(cohort: Path,
     out = capsys.readouterr().out
     assert "<10" in out and "RRI" in out and "(reference)" in out
     assert "county-durham-darlington" not in out
+
+
+def test_html_is_one_self_contained_page_that_renders(
+        cohort: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["analyse", str(cohort), "--format", "html"]) == 0
+    page = capsys.readouterr().out
+    assert "<script" not in page and "src=" not in page and 'href="http' not in page
+    assert page.count("<svg") >= 3  # charts drawn in the page itself
+    chromium = shutil.which("chromium")
+    assert chromium, "./run test installs chromium"
+    path = tmp_path / "analysis.html"
+    path.write_text(page)
+    shown = subprocess.run(
+        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", path.as_uri()],
+        capture_output=True, text=True, timeout=120, check=True).stdout
+    for heading in ("Needs and services", "Disproportionality", "Oversight capacity"):
+        assert heading in shown
+    assert "&lt;10" in shown  # small counts are shown suppressed

@@ -153,7 +153,7 @@ def _add_analyse(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--as-of", type=timestamp, help="advance the clock to this instant "
                         "(RFC 3339 with offset; default: the latest occurredAt)")
     parser.add_argument("--pdu", help="only cases held by this PDU")
-    parser.add_argument("--format", choices=("table", "json"), default="table")
+    parser.add_argument("--format", choices=("table", "json", "html"), default="table")
     parser.add_argument("--no-disclosure-control", dest="disclosure", action="store_false",
                         help="exact counts, small ones included: for the PDU's own case-level "
                         "work, never for publication")
@@ -173,6 +173,10 @@ def _run_analyse(args: argparse.Namespace) -> int:
     doc = build_analysis(caseload, Scope(args.pdu), disclosure=args.disclosure)
     if args.format == "json":
         sys.stdout.write(json.dumps(doc, ensure_ascii=False) + "\n")
+    elif args.format == "html":
+        from workers.analysis.page import html
+
+        sys.stdout.write(html(doc))
     else:
         sys.stdout.write(render_analysis(doc))
     return 0

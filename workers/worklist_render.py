@@ -5,15 +5,10 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, select_autoescape
-
 from workers.engine.calendar import LONDON
+from workers.pages import templates
 from workers.table import SEVERITY_ORDER
 from workers.worklist import days_open
-
-_templates = Environment(loader=PackageLoader("workers", "templates"),
-                         autoescape=select_autoescape(["html"]), trim_blocks=True,
-                         lstrip_blocks=True)
 
 
 def london(wire: str) -> str:
@@ -61,6 +56,6 @@ def text(doc: dict[str, Any], limit: int) -> str:
 
 
 def html(doc: dict[str, Any]) -> str:
-    return _templates.get_template("worklist.html").render(
+    return templates.get_template("worklist.html").render(
         doc=doc, title=title(doc), severities=severities(doc), london=london,
         days_open=lambda wire: days_open(wire, doc["asOf"]))
