@@ -10,6 +10,7 @@ organisational codes only: never a CRN or a person.
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from datetime import datetime
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Gauge, Histogram
 from prometheus_client import Counter as CounterMetric
@@ -17,9 +18,10 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from schemas.codes import AlertStatus
+from workers.analysis.disclosure import control, shown
 from workers.engine.alert import AlertView
 from workers.engine.caseload import Caseload
-from workers.engine.tally import CaseloadTally
+from workers.tally import CaseloadTally
 
 ALERT_LABELS = ("region", "pdu", "team", "rule")
 PROCESSING_BUCKETS = (0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
@@ -112,7 +114,7 @@ class CaseloadCollector(Collector):
     """Key-question answers, active cases and oldest open alerts, as of the last refresh.
 
     Each caseload (a replay's, or each partition a worker owns) has a tally that recounts only
-    the cases changed since the last refresh (engine/tally.py); a refresh then adds the tallies'
+    the cases changed since the last refresh (workers/tally.py); a refresh then adds the tallies'
     totals up, at a cost that follows the labels, not the cases. Figures are copied out at
     refresh, so a scrape never reads a tally mid-update.
     """
@@ -122,6 +124,9 @@ class CaseloadCollector(Collector):
         self._answers: dict[tuple[str, ...], int] = {}
         self._active: dict[tuple[str, ...], int] = {}
         self._oldest: dict[tuple[str, ...], float] = {}
+        self._groups: dict[tuple[str, ...], int] = {}
+        self._breached: dict[tuple[str, ...], int] = {}
+        self._needs: dict[tuple[str, ...], int] = {}
 
     def refresh(self, caseloads: Iterable[Caseload]) -> int:
         """Bring the figures up to date; returns how many cases were recounted. A caseload not
@@ -145,7 +150,17 @@ class CaseloadCollector(Collector):
             for key, age in tally.oldest_ages().items():
                 oldest[key] = max(age, oldest.get(key, 0.0))
         self._answers, self._active, self._oldest = dict(answers), dict(active), oldest
+        shares = list(tallies.values())
+        # A dimension's groups add up to the PDU's cases; a measure's, to its breached cases.
+        self._groups = controlled(sum_of(t.groups for t in shares), line_of=(0, 1, 2))
+        self._breached = controlled(sum_of(t.breached for t in shares), line_of=(0, 1, 2, 4))
+        self._needs = {key: value for key, count in sum_of(t.needs for t in shares).items()
+                       if (value := shown(count)) is not None}  # a case has several needs
         return recounted
+
+    def tally_of(self, caseload: Caseload) -> CaseloadTally:
+        """The tally kept for a caseload given at the last refresh."""
+        return self._tallies[caseload]
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         answers = GaugeMetricFamily(
@@ -166,3 +181,41 @@ class CaseloadCollector(Collector):
         for labels, age in sorted(self._oldest.items()):
             oldest.add_metric(list(labels), age)
         yield oldest
+        # SPEC §12, live: disclosure-controlled (a hidden count is no series at all).
+        for name, text, names, values in (
+            ("casewatch_analysis_group_cases", "Cases per profile group (<10 hidden, else "
+             "rounded to 5)", ["region", "pdu", "dimension", "group"], self._groups),
+            ("casewatch_analysis_group_breached", "Cases per profile group with a standing "
+             "breach of the measure (<10 hidden, else rounded to 5)",
+             ["region", "pdu", "dimension", "group", "measure"], self._breached),
+            ("casewatch_analysis_need_cases", "Cases whose latest assessment has the need, by "
+             "stage (<10 hidden, else rounded to 5)", ["region", "pdu", "need", "stage"],
+             self._needs),
+        ):
+            family = GaugeMetricFamily(name, text, labels=names)
+            for key, count in sorted(values.items()):
+                family.add_metric(list(key), count)
+            yield family
+
+
+def sum_of(counters: Iterable[Counter[Any]]) -> Counter[Any]:
+    total: Counter[Any] = Counter()
+    for counter in counters:
+        total.update(counter)
+    return total
+
+
+def controlled(counts: Counter[Any], line_of: tuple[int, ...]) -> dict[Any, int]:
+    """Disclosure control over lines of counts that add up to a known total: keys that agree on
+    the `line_of` positions form one line (the rest of the key, the group, varies along it)."""
+    lines: dict[tuple[str, ...], list[Any]] = {}
+    for key, count in counts.items():
+        if count > 0:
+            lines.setdefault(tuple(key[i] for i in line_of), []).append(key)
+    found: dict[Any, int] = {}
+    for keys in lines.values():
+        keys.sort()
+        for key, value in zip(keys, control([counts[k] for k in keys]), strict=True):
+            if value is not None:
+                found[key] = value
+    return found

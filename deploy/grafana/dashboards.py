@@ -209,8 +209,51 @@ def worker_health() -> dict[str, Any]:
                      panels, [])
 
 
+def needs_equality() -> dict[str, Any]:
+    """SPEC §12 live: the counts are disclosure-controlled by the worker (a count below 10 is
+    no series; others are rounded to 5), so a small group is absent, never shown as zero."""
+    cases = f"casewatch_analysis_group_cases{{{PDU}}}"
+    breached = f'casewatch_analysis_group_breached{{{PDU}, measure=~"$measure"}}'
+    reference = 'group=~"WHITE|MALE|30-39"'  # one per dimension, as SPEC §12 names them
+    rate = f"sum by (dimension, group) ({breached}) / sum by (dimension, group) ({cases})"
+    horizontal = {"orientation": "horizontal", "reduceOptions": {"calcs": ["lastNotNull"]}}
+    panels = [
+        panel("bargauge", "Rate of cases with a standing breach, by group", (0, 0, 12, 12),
+              [target(rate, "{{dimension}} {{group}}")],
+              "Of each group's cases, the share with a standing breach of the chosen measure.",
+              fieldConfig={"defaults": {"unit": "percentunit", "min": 0, "max": 1},
+                           "overrides": []}, options=horizontal),
+        panel("bargauge", "Relative rate against the reference group", (12, 0, 12, 12),
+              [target(f"({rate}) / on (dimension) group_left () (sum by (dimension) "
+                      f'(casewatch_analysis_group_breached{{{PDU}, measure=~"$measure", '
+                      f"{reference}}}) / sum by (dimension) (casewatch_analysis_group_cases"
+                      f"{{{PDU}, {reference}}}))", "{{dimension}} {{group}}")],
+              "Each group's rate divided by the reference group's (White, male, 30-39). "
+              "Intervals and flags are in casewatch analyse, where the exact counts are.",
+              options=horizontal),
+        panel("bargauge", "Needs against referrals", (0, 12, 12, 12),
+              [target(f"sum by (need, stage) (casewatch_analysis_need_cases{{{PDU}}})",
+                      "{{need}} {{stage}}")],
+              "Cases whose latest assessment has the need; of them, referred to its service, "
+              "referral started, and not referred within 20 working days.",
+              options=horizontal),
+        panel("bargauge", "Cases by group", (12, 12, 12, 12),
+              [target(f"sum by (dimension, group) ({cases})", "{{dimension}} {{group}}")],
+              "Groups of fewer than 10 cases are not shown.", options=horizontal),
+    ]
+    variables = [*region_pdu(), {
+        **variable("measure", "label_values(casewatch_analysis_group_breached, measure)",
+                   "Measure"),
+        "includeAll": False, "multi": False, "current": {"text": "A-KS-05", "value": "A-KS-05"},
+    }]
+    return dashboard("casewatch-needs-equality", "casewatch — PDU needs and equality",
+                     "Needs and services, and breach rates by ethnicity, gender and age band "
+                     "(the inspection's recommendations 3 and 5), disclosure-controlled.",
+                     panels, variables)
+
+
 DASHBOARDS = {"pdu-quality": pdu_quality, "harm-gaps": harm_gaps,
-              "worker-health": worker_health}
+              "worker-health": worker_health, "needs-equality": needs_equality}
 
 
 def render(name: str) -> str:

@@ -6,7 +6,8 @@ from datetime import date
 
 from schemas.parse import parse_event
 from tests.builders import allocated, run
-from workers.analysis.disproportionality import Row, disproportionality, profiled
+from workers.analysis.disproportionality import Row, disproportionality
+from workers.analysis.profile import profiled
 from workers.engine.caseload import Caseload
 from workers.simulate import Simulation
 

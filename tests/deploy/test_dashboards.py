@@ -31,12 +31,13 @@ def panel_queries() -> list[tuple[str, str, str]]:
     for name, board in dashboards().items():
         for panel in board["panels"]:
             for target in panel["targets"]:
-                expr = re.sub(r"\$(region|pdu|team)\b", ".*", target["expr"])
+                expr = re.sub(r"\$(region|pdu|team|measure)\b", ".*", target["expr"])
                 found.append((name, panel["title"], expr.replace("$__rate_interval", "1m")))
     return found
 
 
-@pytest.mark.parametrize("name", ["pdu-quality", "harm-gaps", "worker-health"])
+@pytest.mark.parametrize("name", ["pdu-quality", "harm-gaps", "worker-health",
+                                  "needs-equality"])
 def test_committed_dashboards_are_current(name: str) -> None:
     assert (GRAFANA / "dashboards" / f"{name}.json").read_text() == generator().render(name), (
         "stale: run python deploy/grafana/dashboards.py")

@@ -9,7 +9,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, NullFormatter
 
-from workers.analysis.disproportionality import GROUPS, REFERENCE, RULE_MEASURES
+from workers.analysis.profile import GROUPS, REFERENCE, RULE_MEASURES
 
 # Text stays text (smaller, searchable); ids are fixed, so the same analysis draws the same page.
 STYLE: dict[Any, Any] = {"svg.fonttype": "none", "svg.hashsalt": "casewatch", "font.size": 10,

@@ -8,9 +8,10 @@ so they all say the same thing.
 
 from typing import Any
 
-from workers.analysis.disproportionality import disproportionality, profiled
+from workers.analysis.disproportionality import disproportionality
 from workers.analysis.needs import needs_and_services
 from workers.analysis.oversight import oversight
+from workers.analysis.profile import profiled
 from workers.engine.alert import wire_timestamp
 from workers.engine.caseload import Caseload
 from workers.engine.worklist import Scope

@@ -34,31 +34,38 @@ class NeedRow:
                 "notReferred": self.not_referred}
 
 
+def need_stages(case: CaseState, now: datetime) -> list[tuple[Need, str]]:
+    """Each need of the case's latest assessment (as of `now`) with "cases", and for a need a
+    service meets, "referred", "started" and "notReferred" where they hold."""
+    facts = case.facts
+    allocation = facts.allocation
+    assessments = [a for a in facts.assessments if a.at <= now]
+    if allocation is None or not assessments:
+        return []
+    latest = assessments[-1]
+    referrals = [r for r in facts.referrals if allocation.at <= r.at <= now]
+    referred = {r.event.detail.service for r in referrals}
+    started_ids = {s.event.detail.referralId for s in facts.referral_starts if s.at <= now}
+    started = {r.event.detail.service for r in referrals
+               if r.event.detail.referralId in started_ids}
+    unmet = {breach.finding.anchor for breach in case.standing(now)
+             if breach.rule.id == "I-DS-03"}
+    stages: list[tuple[Need, str]] = []
+    for need in sorted(set(latest.event.detail.needs)):
+        stages.append((need, "cases"))
+        service = SERVICE_FOR_NEED.get(need)
+        if service is None:
+            continue
+        stages += [(need, stage) for stage, holds in (
+            ("referred", service in referred), ("started", service in started),
+            ("notReferred", f"{latest.event_id}:{service.value}" in unmet)) if holds]
+    return stages
+
+
 def needs_and_services(cases: Iterable[CaseState], now: datetime, *,
                        disclosure: bool = True) -> list[NeedRow]:
-    counts: Counter[tuple[Need, str]] = Counter()
-    for case in cases:
-        facts = case.facts
-        allocation = facts.allocation
-        assessments = [a for a in facts.assessments if a.at <= now]
-        if allocation is None or not assessments:
-            continue
-        latest = assessments[-1]
-        referred = {r.event.detail.service for r in facts.referrals
-                    if allocation.at <= r.at <= now}
-        started_ids = {s.event.detail.referralId for s in facts.referral_starts if s.at <= now}
-        started = {r.event.detail.service for r in facts.referrals
-                   if allocation.at <= r.at <= now and r.event.detail.referralId in started_ids}
-        unmet = {breach.finding.anchor for breach in case.standing(now)
-                 if breach.rule.id == "I-DS-03"}
-        for need in set(latest.event.detail.needs):
-            counts[(need, "cases")] += 1
-            service = SERVICE_FOR_NEED.get(need)
-            if service is None:
-                continue
-            counts[(need, "referred")] += service in referred
-            counts[(need, "started")] += service in started
-            counts[(need, "notReferred")] += f"{latest.event_id}:{service.value}" in unmet
+    counts: Counter[tuple[Need, str]] = Counter(
+        stage for case in cases for stage in need_stages(case, now))
 
     def count(need: Need, column: str) -> int | None:
         exact = counts[(need, column)]

@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from workers.analysis import charts
-from workers.analysis.disproportionality import GROUPS
+from workers.analysis.profile import GROUPS
 from workers.engine.calendar import LONDON
 from workers.pages import templates
 

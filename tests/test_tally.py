@@ -13,10 +13,13 @@ from schemas.codes import AlertStatus
 from schemas.parse import parse_event
 from tests.builders import allocated, assessment, contact, plan
 from tests.strategies import caseload_history
+from workers.analysis.disclosure import shown
+from workers.analysis.needs import need_stages
+from workers.analysis.profile import profiled
 from workers.engine.calendar import breach_time, due_date
 from workers.engine.caseload import Caseload
 from workers.engine.ratings import answer_case
-from workers.metrics import CaseloadCollector, QualityMetrics
+from workers.metrics import CaseloadCollector, QualityMetrics, controlled, sum_of
 
 Figures = dict[tuple[str, tuple[str, ...]], float]
 
@@ -52,7 +55,46 @@ def recount(caseloads: list[Caseload]) -> Figures:
                 rosh = case.facts.risk_at(now).rosh
                 figures[("casewatch_cases_active", (answered.region, answered.pdu, answered.team,
                                                     rosh.value if rosh else "UNKNOWN"))] += 1
-    return {**figures, **oldest}
+    return {**figures, **oldest, **analysis(caseloads)}
+
+
+Raw = tuple[Counter[tuple[str, ...]], Counter[tuple[str, ...]], Counter[tuple[str, ...]]]
+
+
+def analysis(caseloads: list[Caseload]) -> Figures:
+    """SPEC §12's live counts, each case read afresh, under the same disclosure control."""
+    groups, breached, needs = counted(caseloads)
+    found: Figures = {}
+    for key, value in controlled(groups, line_of=(0, 1, 2)).items():
+        found[("casewatch_analysis_group_cases", key)] = value
+    for key, value in controlled(breached, line_of=(0, 1, 2, 4)).items():
+        found[("casewatch_analysis_group_breached", key)] = value
+    for key, count in needs.items():
+        if (rounded := shown(count)) is not None:
+            found[("casewatch_analysis_need_cases", key)] = rounded
+    return found
+
+
+def counted(caseloads: list[Caseload]) -> Raw:
+    """The exact counts behind them: groups, breached measures, need stages."""
+    groups: Counter[tuple[str, ...]] = Counter()
+    breached: Counter[tuple[str, ...]] = Counter()
+    needs: Counter[tuple[str, ...]] = Counter()
+    for caseload in caseloads:
+        now = caseload.now
+        assert now is not None
+        for case in caseload.cases.values():
+            held = case.facts.assignment_at(now)
+            read = profiled(case, now)
+            if held is None or read is None:
+                continue
+            for dimension, group in read.groups.items():
+                groups[(held.region, held.pdu, dimension, group)] += 1
+                for measure in read.breached:
+                    breached[(held.region, held.pdu, dimension, group, measure)] += 1
+            for need, stage in need_stages(case, now):
+                needs[(held.region, held.pdu, need.value, stage)] += 1
+    return groups, breached, needs
 
 
 @given(history=caseload_history(), order=st.randoms(use_true_random=False), data=st.data())
@@ -74,6 +116,10 @@ def test_gauges_kept_case_by_case_equal_a_recount(
         live = [c for c in caseloads if c.now is not None]
         metrics.caseloads(live)
         assert exported(metrics.cases) == recount(live)
+        # Below the disclosure threshold nothing is exported: compare the exact counts too.
+        tallies = [metrics.cases.tally_of(caseload) for caseload in live]
+        assert (sum_of(t.groups for t in tallies), sum_of(t.breached for t in tallies),
+                sum_of(t.needs for t in tallies)) == tuple(+c for c in counted(live))
     if caseloads[1].now is not None:
         # A partition handed to another worker stops counting here.
         metrics.caseloads(caseloads[:1] if caseloads[0].now is not None else [])

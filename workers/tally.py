@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from schemas.codes import AlertStatus
+from workers.analysis.needs import need_stages
+from workers.analysis.profile import profiled
 from workers.engine.calendar import breach_time, due_date
 from workers.engine.case import CaseState
 from workers.engine.caseload import Caseload
@@ -23,6 +25,9 @@ from workers.engine.ratings import answer_case
 KeyQuestionKey = tuple[str, str, str, str]  # region, pdu, standard, question
 ActiveKey = tuple[str, str, str, str]  # region, pdu, team, rosh
 TeamSeverity = tuple[str, str, str, str]  # region, pdu, team, severity
+GroupKey = tuple[str, str, str, str]  # region, pdu, dimension, group
+BreachKey = tuple[str, str, str, str, str]  # region, pdu, dimension, group, measure
+NeedKey = tuple[str, str, str, str]  # region, pdu, need, stage
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +38,11 @@ class Share:
     active: ActiveKey | None  # while allocated and not closed
     oldest: tuple[tuple[TeamSeverity, datetime], ...]  # earliest openedAt of its open alerts
     wake: datetime | None  # the next instant at which the share changes with the clock alone
+    # SPEC §12, live: the case's group in each dimension and the measures it breaches, and the
+    # stages its needs have reached, each under (region, pdu).
+    groups: tuple[GroupKey, ...] = ()
+    breached: tuple[BreachKey, ...] = ()
+    needs: tuple[NeedKey, ...] = ()
 
 
 NOTHING = Share((), None, (), None)
@@ -64,7 +74,12 @@ def share(case: CaseState, now: datetime, policy: Policy) -> Share:
     span = policy.span("scope", "implementation_working_days")
     in_scope_at = breach_time(due_date(allocation.at, span.amount, span.unit))
     wake = in_scope_at if in_scope_at > now else None
-    return Share(answers, active, tuple(sorted(earliest.items())), wake)
+    read = profiled(case, now)
+    groups = tuple((region, pdu, d, g) for d, g in read.groups.items()) if read else ()
+    breached = tuple((region, pdu, d, g, m) for d, g in read.groups.items()
+                     for m in sorted(read.breached)) if read else ()
+    needs = tuple((region, pdu, need.value, stage) for need, stage in need_stages(case, now))
+    return Share(answers, active, tuple(sorted(earliest.items())), wake, groups, breached, needs)
 
 
 class CaseloadTally:
@@ -73,6 +88,9 @@ class CaseloadTally:
         self.scoped: Counter[KeyQuestionKey] = Counter()  # cases answering the key question
         self.yes: Counter[KeyQuestionKey] = Counter()
         self.active: Counter[ActiveKey] = Counter()
+        self.groups: Counter[GroupKey] = Counter()
+        self.breached: Counter[BreachKey] = Counter()
+        self.needs: Counter[NeedKey] = Counter()
         self._shares: dict[str, Share] = {}
         self._wake: list[tuple[datetime, str]] = []  # heap of (instant, CRN)
         # Per team and severity, a heap of (openedAt, CRN). An entry no longer true is dropped
@@ -125,6 +143,12 @@ class CaseloadTally:
         for key, yes in after.answers:
             self.scoped[key] += 1
             self.yes[key] += yes
+        self.groups.subtract(before.groups)
+        self.groups.update(after.groups)
+        self.breached.subtract(before.breached)
+        self.breached.update(after.breached)
+        self.needs.subtract(before.needs)
+        self.needs.update(after.needs)
         if before.active is not None:
             self.active[before.active] -= 1
         if after.active is not None:
