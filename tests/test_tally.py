@@ -93,7 +93,7 @@ def counted(caseloads: list[Caseload]) -> Raw:
                 for measure in read.breached:
                     breached[(held.region, held.pdu, dimension, group, measure)] += 1
             for need, stage in need_stages(case, now):
-                needs[(held.region, held.pdu, need.value, stage)] += 1
+                needs[(held.region, held.pdu, held.team, need.value, stage)] += 1
     return groups, breached, needs
 
 

@@ -189,7 +189,7 @@ class CaseloadCollector(Collector):
              "breach of the measure (<10 hidden, else rounded to 5)",
              ["region", "pdu", "dimension", "group", "measure"], self._breached),
             ("casewatch_analysis_need_cases", "Cases whose latest assessment has the need, by "
-             "stage (<10 hidden, else rounded to 5)", ["region", "pdu", "need", "stage"],
+             "stage (<10 hidden, else rounded to 5)", ["region", "pdu", "team", "need", "stage"],
              self._needs),
         ):
             family = GaugeMetricFamily(name, text, labels=names)

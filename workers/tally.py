@@ -27,7 +27,7 @@ ActiveKey = tuple[str, str, str, str]  # region, pdu, team, rosh
 TeamSeverity = tuple[str, str, str, str]  # region, pdu, team, severity
 GroupKey = tuple[str, str, str, str]  # region, pdu, dimension, group
 BreachKey = tuple[str, str, str, str, str]  # region, pdu, dimension, group, measure
-NeedKey = tuple[str, str, str, str]  # region, pdu, need, stage
+NeedKey = tuple[str, str, str, str, str]  # region, pdu, team, need, stage
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,8 +38,8 @@ class Share:
     active: ActiveKey | None  # while allocated and not closed
     oldest: tuple[tuple[TeamSeverity, datetime], ...]  # earliest openedAt of its open alerts
     wake: datetime | None  # the next instant at which the share changes with the clock alone
-    # SPEC §12, live: the case's group in each dimension and the measures it breaches, and the
-    # stages its needs have reached, each under (region, pdu).
+    # SPEC §12, live: the case's group in each dimension and the measures it breaches, under
+    # (region, pdu); the stages its needs have reached, under (region, pdu, team).
     groups: tuple[GroupKey, ...] = ()
     breached: tuple[BreachKey, ...] = ()
     needs: tuple[NeedKey, ...] = ()
@@ -78,7 +78,8 @@ def share(case: CaseState, now: datetime, policy: Policy) -> Share:
     groups = tuple((region, pdu, d, g) for d, g in read.groups.items()) if read else ()
     breached = tuple((region, pdu, d, g, m) for d, g in read.groups.items()
                      for m in sorted(read.breached)) if read else ()
-    needs = tuple((region, pdu, need.value, stage) for need, stage in need_stages(case, now))
+    needs = tuple((region, pdu, answered.team, need.value, stage)
+                  for need, stage in need_stages(case, now))
     return Share(answers, active, tuple(sorted(earliest.items())), wake, groups, breached, needs)
 
 

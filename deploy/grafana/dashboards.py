@@ -232,7 +232,7 @@ def needs_equality() -> dict[str, Any]:
               "Intervals and flags are in casewatch analyse, where the exact counts are.",
               options=horizontal),
         panel("bargauge", "Needs against referrals", (0, 12, 12, 12),
-              [target(f"sum by (need, stage) (casewatch_analysis_need_cases{{{PDU}}})",
+              [target(f"sum by (need, stage) (casewatch_analysis_need_cases{{{TEAM}}})",
                       "{{need}} {{stage}}")],
               "Cases whose latest assessment has the need; of them, referred to its service, "
               "referral started, and not referred within 20 working days.",
@@ -241,7 +241,9 @@ def needs_equality() -> dict[str, Any]:
               [target(f"sum by (dimension, group) ({cases})", "{{dimension}} {{group}}")],
               "Groups of fewer than 10 cases are not shown.", options=horizontal),
     ]
-    variables = [*region_pdu(), {
+    variables = [*region_pdu(), variable(
+        "team", 'label_values(casewatch_analysis_need_cases{region=~"$region", pdu=~"$pdu"}, '
+        "team)", "Team (needs)"), {
         **variable("measure", "label_values(casewatch_analysis_group_breached, measure)",
                    "Measure"),
         "includeAll": False, "multi": False, "current": {"text": "A-KS-05", "value": "A-KS-05"},
