@@ -30,9 +30,12 @@ def shown(count: int) -> int | None:
     return rounded(count) if count >= THRESHOLD else None
 
 
-def control(line: Sequence[int]) -> list[int | None]:
+def control(line: Sequence[int], *, enabled: bool = True) -> list[int | None]:
     """A line of counts whose total may be known: suppressed, rounded, and secondarily
-    suppressed so that no hidden count can be narrowed by subtraction below 5 possible values."""
+    suppressed so that no hidden count can be narrowed by subtraction below 5 possible values.
+    Not `enabled`: the exact counts (`--no-disclosure-control`)."""
+    if not enabled:
+        return list(line)
     result = [shown(count) for count in line]
     # Smallest first (then leftmost): hiding them loses the least information.
     spare = sorted((index for index, value in enumerate(result) if value is not None),

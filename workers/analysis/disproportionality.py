@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from workers.analysis.disclosure import control
-from workers.analysis.disparity import RelativeRate, relative_rate
+from workers.analysis.disparity import UNDEFINED, RelativeRate, relative_rate
 from workers.analysis.profile import GROUPS, MEASURES, REFERENCE, Profiled
 
 
@@ -51,15 +51,16 @@ def disproportionality(cases: Iterable[Profiled], *, disclosure: bool = True) ->
     rows = []
     for dimension, listed in GROUPS.items():
         groups = [group for group in listed if counted[(dimension, group)]]
-        shown_cases = _line([counted[(dimension, group)] for group in groups], disclosure)
+        shown_cases = control([counted[(dimension, group)] for group in groups],
+                              enabled=disclosure)
         reference = REFERENCE[dimension]
         for measure in MEASURES:
             hits = [breached[(dimension, group, measure)] for group in groups]
-            shown_hits = _line(hits, disclosure)
+            shown_hits = control(hits, enabled=disclosure)
             visible = {group: shown_cases[i] is not None and shown_hits[i] is not None
                        for i, group in enumerate(groups)}
-            exact = dict(zip(groups, zip(hits, (counted[(dimension, g)] for g in groups),
-                                         strict=True), strict=True))
+            exact = {group: (hits[i], counted[(dimension, group)])
+                     for i, group in enumerate(groups)}
             for index, group in enumerate(groups):
                 with_outcome, total = exact[group]
                 rate = round(with_outcome / total, 3) if visible[group] else None
@@ -68,15 +69,11 @@ def disproportionality(cases: Iterable[Profiled], *, disclosure: bool = True) ->
                 elif reference in exact and visible[group] and visible[reference]:
                     index_of = relative_rate(with_outcome, total, *exact[reference])
                 else:
-                    index_of = RelativeRate(None, None, None)
+                    index_of = UNDEFINED
                 rows.append(Row(dimension, group, shown_cases[index], measure, rate,
                                 _two(index_of.rri), _two(index_of.low), _two(index_of.high),
                                 index_of.flagged))
     return rows
-
-
-def _line(counts: list[int], disclosure: bool) -> list[int | None]:
-    return control(counts) if disclosure else list(counts)
 
 
 def _two(value: float | None) -> float | None:

@@ -62,7 +62,7 @@ def _rows(loads: dict[tuple[str, str], Load], name: str,
         members = [i for i, key in enumerate(keys) if key[0] == pdu]
         for column in COLUMNS:
             line = [loads[keys[i]].counts[column] for i in members]
-            shown: list[int | None] = control(line) if disclosure else list(line)
+            shown = control(line, enabled=disclosure)
             for i, value in zip(members, shown, strict=True):
                 rows[i][column] = value
         for i in members:
