@@ -3,11 +3,11 @@
     ./run bench writes
 
 For one case given 10 and then 100 events (an allocation, then attended contacts, with the
-alerts they open and satisfy), each event's write as the worker makes it: format 2 appends one
-row with the event and the alert states it changed (engine/snapshot.py). The baseline, in the
-same run, is format 1: the whole case's history, compressed, on every change. Either way a
-change is one table row and one changelog message of the same key and value, so the figures
-are both.
+alerts they open and satisfy), each event's writes as the worker makes them (its partition
+shell, workers/stream/watch.py): format 3 appends one row with the event and the alert states
+it changed, and rewrites the case's summary (engine/snapshot.py). The baseline, in the same
+run, is format 1: the whole case's history, compressed, on every change. Each table row is one
+RocksDB put and one changelog message of the same key and value, so the figures are both.
 """
 
 import json
@@ -15,9 +15,10 @@ import zlib
 from datetime import UTC, datetime, timedelta
 
 from schemas.events import case_event_adapter
-from schemas.parse import parse_event
 from workers.engine.caseload import Caseload
-from workers.engine.snapshot import _view_to_json, change_row
+from workers.engine.policy import Policy
+from workers.engine.snapshot import _view_to_json
+from workers.stream.watch import PartitionWatch
 
 START = datetime(2025, 7, 1, 9, tzinfo=UTC)
 
@@ -47,24 +48,23 @@ def whole_case(caseload: Caseload) -> int:
 
 
 def main() -> None:
-    caseload = Caseload()
-    written: list[int] = []  # per event, format 2
+    watch = PartitionWatch(Policy())
+    written: list[int] = []  # per event, format 3: the change and the summary
+    rows: list[int] = []
     whole: list[int] = []
     for number in range(100):
-        parsed = parse_event(json.dumps(event(number)))
-        applied = caseload.apply(parsed)
-        assert caseload.now is not None
-        key, value = change_row(caseload.cases["X123456"], caseload.now, number, event=parsed,
-                                alerts=[c.alert_id for c in applied.changes])
-        written.append(len(key) + len(value))
-        whole.append(whole_case(caseload))
-    print("event  format 2 (the change)  format 1 (the whole case)  ratio")
+        outcome = watch.on_message(json.dumps(event(number)).encode())
+        assert outcome.rejection is None and not outcome.duplicate
+        written.append(sum(len(key) + len(value) for key, value in outcome.rows))
+        rows.append(len(outcome.rows))
+        whole.append(whole_case(watch.caseload))
+    print("event  format 3 (change + summary)  format 1 (the whole case)  ratio")
     for index in (9, 99):
-        print(f"{index + 1:>5}  {written[index]:>20,} B  {whole[index]:>24,} B  "
-              f"{whole[index] / written[index]:5.1f}")
-    mean2 = sum(written) / len(written)
+        print(f"{index + 1:>5}  {written[index]:>18,} B in {rows[index]} rows  "
+              f"{whole[index]:>24,} B  {whole[index] / written[index]:5.1f}")
+    mean3 = sum(written) / len(written)
     mean1 = sum(whole) / len(whole)
-    print(f"mean over 100 events: format 2 {mean2:,.0f} B, format 1 {mean1:,.0f} B")
+    print(f"mean over 100 events: format 3 {mean3:,.0f} B, format 1 {mean1:,.0f} B")
 
 
 if __name__ == "__main__":

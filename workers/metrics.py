@@ -8,7 +8,7 @@ organisational codes only: never a CRN or a person.
 """
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Hashable, Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -48,9 +48,17 @@ class QualityMetrics:
                           [*ALERT_LABELS, "severity"], registry=registry)
         self.watermark = Gauge("casewatch_watermark_timestamp_seconds",
                                "Greatest occurredAt applied so far", registry=registry)
+        self.unread = Gauge("casewatch_partition_cases_unread",
+                            "Cases of a partition taken on not yet read through: their alerts "
+                            "not yet announced again, the partition's gauges withheld",
+                            ["partition"], registry=registry)
+        self.open_cases = Gauge("casewatch_partition_cases_open",
+                                "Cases of a partition kept decoded in memory (at most "
+                                "CASEWATCH_OPEN_CASES between messages)", ["partition"],
+                                registry=registry)
         self.cases = CaseloadCollector()
         registry.register(self.cases)
-        self._states: dict[str, tuple[AlertStatus, tuple[str, ...]]] = {}
+        self._open_by: dict[Hashable, Counter[tuple[str, ...]]] = {}
         self._watermark = float("-inf")
 
     def event(self, event_type: str | None, outcome: str,
@@ -64,45 +72,50 @@ class QualityMetrics:
                 self._watermark = moment
                 self.watermark.set(moment)
 
-    def alerts(self, changes: Iterable[AlertView]) -> None:
+    def alerts(self, changes: Iterable[AlertView], owner: Hashable = None) -> None:
+        """Alert changes as the engine publishes them. Each carries the state it replaces, so
+        nothing per alert is remembered here: only the open count per label set and `owner`
+        (a worker's partition), to hand back when the owner goes."""
+        held = self._open_by.setdefault(owner, Counter())
         for change in changes:
             labels = _labels(change)
             severity = change.rule.severity.value
-            previous = self._states.get(change.alert_id)
-            if previous is not None and previous[0] == AlertStatus.OPEN:
-                self.open.labels(*previous[1], severity).dec()
+            previous = change.before
+            was_open = previous is not None and previous.status == AlertStatus.OPEN
+            if was_open:
+                assert previous is not None
+                self._move(held, (*_labels(previous), severity), -1)
             if change.status == AlertStatus.OPEN:
-                self.open.labels(*labels, severity).inc()
-                if previous is None or previous[0] != AlertStatus.OPEN:
+                self._move(held, (*labels, severity), 1)
+                if not was_open:
                     self.opened.labels(*labels, severity).inc()
             else:
                 if previous is None:
                     self.opened.labels(*labels, severity).inc()  # found already resolved
-                if previous is None or previous[0] == AlertStatus.OPEN:
+                if previous is None or was_open:
                     resolution = change.resolution.value if change.resolution else "NONE"
                     self.resolved.labels(*labels, resolution).inc()
-            self._states[change.alert_id] = (change.status, labels)
 
-    def baseline(self, views: Iterable[AlertView]) -> None:
-        """Alerts this process took over (restored from state): open ones count as open, but
-        they were opened before, so the opened and resolved counters do not move."""
+    def baseline(self, views: Iterable[AlertView], owner: Hashable = None) -> None:
+        """Alerts this process took over (restored from state), each once: open ones count as
+        open, but they were opened before, so the opened and resolved counters do not move."""
+        held = self._open_by.setdefault(owner, Counter())
         for view in views:
-            labels = _labels(view)
-            if view.alert_id in self._states:
-                continue
             if view.status == AlertStatus.OPEN:
-                self.open.labels(*labels, view.rule.severity.value).inc()
-            self._states[view.alert_id] = (view.status, labels)
+                self._move(held, (*_labels(view), view.rule.severity.value), 1)
 
-    def release(self, views: Iterable[AlertView]) -> None:
+    def release(self, owner: Hashable) -> None:
         """Alerts another worker owns now: no longer counted as open here."""
-        for view in views:
-            state = self._states.pop(view.alert_id, None)
-            if state is not None and state[0] == AlertStatus.OPEN:
-                self.open.labels(*state[1], view.rule.severity.value).dec()
+        for labels, count in self._open_by.pop(owner, Counter()).items():
+            if count:
+                self.open.labels(*labels).dec(count)
 
-    def caseloads(self, caseloads: Iterable[Caseload]) -> int:
-        return self.cases.refresh(caseloads)
+    def _move(self, held: Counter[tuple[str, ...]], labels: tuple[str, ...], by: int) -> None:
+        held[labels] += by
+        self.open.labels(*labels).inc(by)
+
+    def caseloads(self, caseloads: Iterable[Caseload], warming: Collection[Caseload] = ()) -> int:
+        return self.cases.refresh(caseloads, warming)
 
 
 def _labels(view: AlertView) -> tuple[str, str, str, str]:
@@ -128,13 +141,16 @@ class CaseloadCollector(Collector):
         self._breached: dict[tuple[str, ...], int] = {}
         self._needs: dict[tuple[str, ...], int] = {}
 
-    def refresh(self, caseloads: Iterable[Caseload]) -> int:
+    def refresh(self, caseloads: Iterable[Caseload], warming: Collection[Caseload] = ()) -> int:
         """Bring the figures up to date; returns how many cases were recounted. A caseload not
-        given (a partition handed to another worker) no longer counts."""
-        tallies = {caseload: self._tallies.get(caseload) or CaseloadTally(caseload)
-                   for caseload in caseloads}
-        self._tallies = tallies
-        recounted = sum(tally.refresh() for tally in tallies.values())
+        given (a partition handed to another worker) no longer counts; one `warming` (a
+        partition not yet read through since this process took it on) is kept up to date but
+        not exported, so a partial count never shows as the whole."""
+        kept = {caseload: self._tallies.get(caseload) or CaseloadTally(caseload)
+                for caseload in caseloads}
+        self._tallies = kept
+        recounted = sum(tally.refresh() for tally in kept.values())
+        tallies = {c: tally for c, tally in kept.items() if c not in warming}
         answers: Counter[tuple[str, ...]] = Counter()
         active: Counter[tuple[str, ...]] = Counter()
         oldest: dict[tuple[str, ...], float] = {}

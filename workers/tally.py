@@ -12,6 +12,7 @@ import heapq
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from schemas.codes import AlertStatus
 from workers.analysis.needs import need_stages
@@ -98,6 +99,10 @@ class CaseloadTally:
         # when it reaches the top, so reading the earliest costs amortised O(log n).
         self._oldest: dict[TeamSeverity, list[tuple[datetime, str]]] = {}
         self._live: Counter[TeamSeverity] = Counter()  # the true entries in each heap
+        # One copy of each distinct key and tuple of keys a share holds: cases of a PDU share
+        # most of them, and a share per case of the national caseload would otherwise cost
+        # 5 KiB (measured), most of it these tuples repeated.
+        self._common: dict[Any, Any] = {}
 
     def refresh(self) -> int:
         """Recount the cases that changed since the last refresh; returns how many."""
@@ -133,11 +138,25 @@ class CaseloadTally:
         opened_at, crn = entry
         return (key, opened_at) in self._shares[crn].oldest
 
+    def _kept(self, found: Share) -> Share:
+        """`found` as kept: every key, and every tuple of keys, the one copy of its value."""
+        return Share(self._one(found.answers), self._one(found.active),
+                     tuple((self._one(key), opened_at) for key, opened_at in found.oldest),
+                     found.wake, self._one(found.groups), self._one(found.breached),
+                     self._one(found.needs))
+
+    def _one(self, value: Any) -> Any:
+        """The one copy of `value`, a tuple built of strings, bools and such tuples, or None."""
+        if isinstance(value, tuple):
+            value = tuple(self._one(item) for item in value)
+        return self._common.setdefault(value, value)
+
     def _recount(self, crn: str, now: datetime) -> None:
         before = self._shares.get(crn, NOTHING)
         after = share(self.caseload.cases[crn], now, self.caseload.policy)
         if after == before:
             return
+        after = self._kept(after)
         for key, yes in before.answers:
             self.scoped[key] -= 1
             self.yes[key] -= yes

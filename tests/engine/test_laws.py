@@ -62,7 +62,8 @@ def test_incremental_evaluation_equals_evaluating_from_scratch(
     order.shuffle(shuffled)
     caseload = run(shuffled, AS_OF)
     assert caseload.now is not None
-    for crn, case in caseload.cases.items():
+    for case in caseload.cases.values():
+        crn = case.crn
         fresh = CaseState(crn)
         every = [occurrence.event_id for occurrence in case.facts.occurrences()]
         assert sorted(every) == sorted(case.event_ids)  # each accepted event exactly once

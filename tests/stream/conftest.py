@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
+from prometheus_client.parser import text_string_to_metric_families
 
 from workers.stream.admin import admin_client
 from workers.stream.broker import Broker, free_port
@@ -178,11 +180,32 @@ def wait_until_processed(settings: Settings, workers: list[WorkerProcess],
             if worker.process.poll() is not None:
                 raise AssertionError(f"worker died:\n{worker.log.read_text()[-3000:]}")
         if all(committed_everything(settings, t)
-               for t in (settings.events_topic, settings.ticks_topic)):
+               for t in (settings.events_topic, settings.ticks_topic)) and all(
+                   read_through(worker) for worker in workers if worker.process.poll() is None):
+            time.sleep(0.5)  # the last announcements' sends leave the producer
             return
         time.sleep(1.0)
     logs = "\n".join(w.log.read_text()[-2000:] for w in workers)
     raise AssertionError(f"not processed within {timeout}s\n{logs}")
+
+
+def read_through(worker: WorkerProcess) -> bool:
+    """Whether the worker has announced again every case of the partitions it took on (its
+    /metrics, refreshed every second: so it must say so twice, a refresh apart)."""
+    for attempt in range(2):
+        if attempt:
+            time.sleep(1.1)
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{worker.web_port}/metrics",
+                                        timeout=5) as answer:
+                text = answer.read().decode()
+        except OSError:
+            return False
+        if any(sample.value for family in text_string_to_metric_families(text)
+               if family.name == "casewatch_partition_cases_unread"
+               for sample in family.samples):
+            return False
+    return True
 
 
 def read_topic(settings: Settings, topic: str) -> list[Any]:

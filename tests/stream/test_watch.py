@@ -2,11 +2,13 @@
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.builders import allocated, at, contact
+from tests.stream.rocks import LocalTable
 from workers.engine.caseload import Caseload
 from workers.engine.policy import Policy
 from workers.stream.watch import Outcome, PartitionWatch
@@ -22,8 +24,10 @@ def test_a_valid_event_yields_its_alerts_and_its_case_state() -> None:
     outcome = watch.on_message(message(contact(at("2025-07-20"), crn="A000001")))
     assert outcome.rejection is None and not outcome.duplicate
     assert {c.rule.id for c in outcome.changes} >= {"A-KS-01", "A-KS-02"}
-    [(key, value)] = outcome.rows  # one row for the change: the contact and its alerts
+    # One row for the change (the contact and its alerts), and the case's summary.
+    [(key, value), (summary, _)] = outcome.rows
     assert key == b"A000001\x00" + (1).to_bytes(8, "big")  # the case's second write
+    assert summary == b"\x01A000001"
     written = json.loads(value)
     assert written["event"]["eventType"] == "contact.recorded"
     assert {a[0] for a in written["alerts"]} == {c.alert_id for c in outcome.changes}
@@ -72,23 +76,29 @@ def test_a_tick_never_moves_the_clock_back() -> None:
     assert watch.on_tick(datetime(2025, 7, 20, tzinfo=UTC)).changes
 
 
-def test_restored_partitions_carry_on() -> None:
-    watch = PartitionWatch(Policy())
-    table = dict(watch.on_message(message(allocated(at("2025-07-01")))).rows)
-    table.update(watch.on_message(message(contact(at("2025-07-02")))).rows)
-    again = PartitionWatch(Policy(), table.items())
+def test_restored_partitions_carry_on(tmp_path: Path) -> None:
+    table = LocalTable(tmp_path / "cases")
+    watch = PartitionWatch(Policy(), table.scan)
+    table.settle(watch, watch.opening())
+    table.settle(watch, watch.on_message(message(allocated(at("2025-07-01")))))
+    table.settle(watch, watch.on_message(message(contact(at("2025-07-02")))))
+    again = PartitionWatch(Policy(), table.scan)
     assert set(again.caseload.cases) == {"X123456"}
     assert len(again.caseload.cases["X123456"].event_ids) == 2
     assert again.on_tick(datetime(2025, 7, 20, tzinfo=UTC)).changes
+    table.close()
 
 
 def records(outcome: Outcome) -> list[tuple[str, str, dict[str, Any]]]:
     return [(region, crn, json.loads(value)) for region, crn, value in outcome.deadlines]
 
 
-def test_pending_deadlines_are_announced_when_they_change_and_only_then() -> None:
-    watch = PartitionWatch(Policy())
-    outcome = watch.on_message(message(allocated(at("2025-07-01"), crn="A000001")))
+def test_pending_deadlines_are_announced_when_they_change_and_only_then(tmp_path: Path) -> None:
+    table = LocalTable(tmp_path / "cases")
+    watch = PartitionWatch(Policy(), table.scan)
+    table.settle(watch, watch.opening())
+    outcome = table.settle(watch, watch.on_message(message(allocated(at("2025-07-01"),
+                                                                     crn="A000001"))))
     [(region, crn, record)] = records(outcome)
     assert (region, crn, record["team"], record["managerId"]) == (
         "north-east", "A000001", "team-a", "SPO1")
@@ -98,12 +108,16 @@ def test_pending_deadlines_are_announced_when_they_change_and_only_then() -> Non
     assert rules["A-KS-01"]["summary"] == (
         "Case A000001: a police domestic-abuse safeguarding enquiry is due by 2025-07-08.")
     # A contact meets I-EN-01: the list changes. A repeat of the clock does not.
-    after = records(watch.on_message(message(contact(at("2025-07-02"), crn="A000001"))))
+    after = records(table.settle(watch, watch.on_message(message(contact(at("2025-07-02"),
+                                                                         crn="A000001")))))
     assert after and "I-EN-01" not in {d["ruleId"] for d in after[0][2]["deadlines"]}
-    assert watch.on_tick(datetime(2025, 7, 3, tzinfo=UTC)).deadlines == []
+    assert table.settle(watch, watch.on_tick(datetime(2025, 7, 3, tzinfo=UTC))).deadlines == []
     # The deadlines fall due: they leave the list as they become alerts.
-    due = watch.on_tick(datetime(2025, 7, 10, tzinfo=UTC))
+    due = table.settle(watch, watch.on_tick(datetime(2025, 7, 10, tzinfo=UTC)))
     [(_, _, left)] = records(due)
     assert "A-KS-01" not in {d["ruleId"] for d in left["deadlines"]}
-    # Taking the partition on announces every case again.
-    assert [crn for _, crn, _ in records(watch.announce())] == ["A000001"]
+    # Taking the partition on and reading it through announces every case again.
+    again = PartitionWatch(Policy(), table.scan)
+    assert records(again.opening()) == [] and again.unread == 1
+    assert [crn for _, crn, _ in records(again.read_through(10))] == ["A000001"]
+    table.close()

@@ -1,7 +1,7 @@
 """The alert lifecycle: a breach placed on a case, and the state published for it (SPEC §5)."""
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -47,6 +47,14 @@ class AlertView:
     rosh: Rosh | None
     details: tuple[tuple[str, str], ...]
     evidence: tuple[str, ...]
+    # On a published change only: the state it replaces (None for an alert new to its case).
+    # Not part of the state: shells read it to count transitions without remembering every
+    # alert they ever saw.
+    before: "AlertView | None" = field(default=None, compare=False, repr=False)
+
+    def after(self, before: "AlertView | None") -> "AlertView":
+        """This state as a change from `before`."""
+        return replace(self, before=before)
 
     @property
     def summary(self) -> str:

@@ -241,13 +241,13 @@ class CaseState:
                 continue
             if current != previous:
                 self.published[breach.alert_id] = current
-                changes.append(current)
+                changes.append(current.after(previous))
         for key in gone:
             previous = self.published.get(key)
             if previous is not None and previous.standing and not self._has(key, now):
                 withdrawn = previous.withdrawn(now)
                 self.published[key] = withdrawn
-                changes.append(withdrawn)
+                changes.append(withdrawn.after(previous))
         return changes
 
     def _has(self, key: str, now: datetime) -> bool:

@@ -5,9 +5,10 @@ advancing the clock costs in proportion to the breaches falling due, not to the 
 """
 
 import heapq
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from schemas.events import CaseEvent
 from workers.engine.alert import AlertView
@@ -22,13 +23,28 @@ class Applied:
     changes: list[AlertView]
 
 
+class Cases(Protocol):
+    """Where a caseload keeps its cases: a dict, or a shell's store that reads them on demand."""
+
+    def get(self, crn: str, /) -> CaseState | None: ...
+    def __getitem__(self, crn: str, /) -> CaseState: ...
+    def __setitem__(self, crn: str, case: CaseState, /) -> None: ...
+    def __iter__(self) -> Iterator[str]: ...
+    def __len__(self) -> int: ...
+    def values(self) -> Iterable[CaseState]: ...
+
+
 class Caseload:
-    def __init__(self, policy: Policy | None = None) -> None:
+    def __init__(self, policy: Policy | None = None, cases: Cases | None = None) -> None:
         self.policy = policy or Policy()
-        self.cases: dict[str, CaseState] = {}
+        self.cases: Cases = {} if cases is None else cases
         self.now: datetime | None = None
+        # The deadline index: each case's next transition, and a heap of them. A case whose next
+        # transition moves leaves its old heap entry behind; popped, it no longer matches the
+        # index and is skipped, so a case kept on disk is not read for nothing.
+        self._next: dict[str, datetime] = {}
         self._due: list[tuple[datetime, str]] = []
-        self._changed: set[str] | None = None  # kept once take_changed is first called
+        self._changed: set[str] = set()  # since take_changed was last called
 
     def apply(self, event: CaseEvent) -> Applied:
         """Apply one event. The clock first moves to its time if that is later (the watermark),
@@ -41,13 +57,10 @@ class Caseload:
         moment = at_utc(event.occurredAt)
         changes = self.advance(moment) if self.now is None or moment > self.now else []
         assert self.now is not None
-        before = case.next_at
         applied = case.apply(event, self.now, self.policy)
-        if self._changed is not None:
-            self._changed.add(case.crn)
+        self._changed.add(case.crn)
         assert applied is not None
-        if case.next_at is not None and case.next_at != before:
-            heapq.heappush(self._due, (case.next_at, case.crn))
+        self.expect(case.crn, case.next_at)
         return Applied(False, changes + applied)
 
     def advance(self, now: datetime) -> list[AlertView]:
@@ -57,29 +70,40 @@ class Caseload:
         self.now = now
         changes: list[AlertView] = []
         while self._due and self._due[0][0] <= now:
-            _, crn = heapq.heappop(self._due)
+            at, crn = heapq.heappop(self._due)
+            if self._next.get(crn) != at:
+                continue  # moved since: its current entry is elsewhere in the heap
+            del self._next[crn]
             case = self.cases[crn]
-            before = case.next_at
             changes.extend(case.advance(now))
-            if self._changed is not None:
-                self._changed.add(crn)
-            if case.next_at is not None and case.next_at != before:
-                heapq.heappush(self._due, (case.next_at, crn))
+            self._changed.add(crn)
+            self.expect(crn, case.next_at)
         return changes
 
     def adopt(self, case: CaseState) -> None:
         """Take over a case restored from a snapshot, with its pending deadlines."""
         self.cases[case.crn] = case
-        if self._changed is not None:
-            self._changed.add(case.crn)
-        if case.next_at is not None:
-            heapq.heappush(self._due, (case.next_at, case.crn))
+        self.expect(case.crn, case.next_at)
+        self.touch(case.crn)
+
+    def expect(self, crn: str, next_at: datetime | None) -> None:
+        """The case's next transition is `next_at` (None: none). For a case kept in `cases`
+        but not read, it is not counted as changed until `touch`ed: shells keeping per-case
+        figures read it then."""
+        if next_at is None:
+            self._next.pop(crn, None)
+        elif self._next.get(crn) != next_at:
+            self._next[crn] = next_at
+            heapq.heappush(self._due, (next_at, crn))
+
+    def touch(self, crn: str) -> None:
+        """Count the case as changed (first read by a shell that keeps cases on disk)."""
+        self._changed.add(crn)
 
     def take_changed(self) -> set[str]:
-        """The cases applied to or advanced since the last call (every case, the first time):
-        for shells that keep per-case figures current without walking the caseload."""
-        changed = set(self.cases) if self._changed is None else self._changed
-        self._changed = set()
+        """The cases adopted, applied to, advanced or touched since the last call: for shells
+        that keep per-case figures current without walking the caseload."""
+        changed, self._changed = self._changed, set()
         return changed
 
     def alerts(self) -> Iterator[AlertView]:

@@ -17,6 +17,15 @@ so a partition's rows group by case, and end with the case's write number:
 Restoring a case applies its rows in write order: every event, and the last state of each
 alert. A format-1 row (a zlib-compressed whole case at key CRN) is still read, first, as the
 case's beginning; later rows follow it. So an existing table needs no rebuild.
+
+Format 3 adds, beside each case's rows, its summary: what a worker must know of a case it has
+not read (its clock, its next transition, how many rows it has), so a restart reads summaries,
+not cases. Summary keys start with a byte below every CRN, so they sort together:
+
+    0x01, CRN -> {"now": ..., "next": ... or null, "writes": n}
+
+A table whose every case has a summary carries the row FORMAT_ROW; one without it (written by
+an earlier version, or new) is read whole once and its summaries written then.
 """
 
 import json
@@ -36,8 +45,43 @@ from workers.engine.policy import Policy
 from workers.engine.rules import RULES, RULES_BY_ID
 
 SEPARATOR = b"\x00"
+SUMMARY = b"\x01"
+FORMAT_ROW = (b"\x02format", b"3")
 
 Row = tuple[bytes, bytes]
+
+
+def rows_prefix(crn: str) -> bytes:
+    """Every row of the case's history starts with this (the format-1 row is the CRN alone)."""
+    return crn.encode()
+
+
+def is_case_row(key: bytes) -> bool:
+    """A row of a case's history (CRNs start with a capital), not a summary or the format
+    row, nor a row the table's host keeps beside them (faust's changelog offset)."""
+    return b"A" <= key[:1] <= b"Z"
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    crn: str
+    now: datetime
+    next_at: datetime | None
+    writes: int
+
+
+def summary_row(crn: str, now: datetime, next_at: datetime | None, writes: int) -> Row:
+    return SUMMARY + crn.encode(), json.dumps(
+        {"now": now.isoformat(), "next": next_at.isoformat() if next_at else None,
+         "writes": writes}, separators=(",", ":")).encode()
+
+
+def read_summary(row: Row) -> Summary:
+    key, value = row
+    found = json.loads(value)
+    return Summary(key[len(SUMMARY):].decode(), datetime.fromisoformat(found["now"]),
+                   datetime.fromisoformat(found["next"]) if found["next"] else None,
+                   found["writes"])
 
 
 def change_row(case: CaseState, now: datetime, write: int, *, event: CaseEvent | None = None,
@@ -69,32 +113,38 @@ class Restored:
 
 
 def restore_rows(rows: Iterable[Row], policy: Policy) -> Iterator[Restored]:
-    """Every case in `rows` (in any order)."""
+    """Every case in `rows` (in any order; summary and format rows are skipped)."""
     by_case: dict[bytes, list[Row]] = defaultdict(list)
     for key, value in rows:
-        by_case[key.split(SEPARATOR, 1)[0]].append((key, value))
+        if is_case_row(key):
+            by_case[key.split(SEPARATOR, 1)[0]].append((key, value))
     for crn, found in by_case.items():
-        found.sort()  # the format-1 row (key CRN alone) first, then in write order
-        case = CaseState(crn.decode())
-        now: datetime | None = None
-        published: dict[str, AlertView] = {}
-        writes = 0
-        for key, value in found:
-            if key == crn:
-                now = _read_format_1(case, value, published)
-                continue
-            change = json.loads(value)
-            now = datetime.fromisoformat(change["now"])
-            if change["event"] is not None:
-                # Validated as JSON, as on the wire: strict mode takes timestamps and codes as
-                # text.
-                _add(case, case_event_adapter.validate_json(json.dumps(change["event"])))
-            for item in change["alerts"]:
-                view = _view_from_json(item)
-                published[view.alert_id] = view
-            writes = int.from_bytes(key[len(crn) + 1:], "big") + 1
-        assert now is not None
-        yield Restored(_finish(case, now, published, policy), now, writes)
+        yield restore_case(crn.decode(), found, policy)
+
+
+def restore_case(crn: str, rows: Iterable[Row], policy: Policy) -> Restored:
+    """One case from its rows (any order): its history as of its last row."""
+    key_of_format_1 = crn.encode()
+    case = CaseState(crn)
+    now: datetime | None = None
+    published: dict[str, AlertView] = {}
+    writes = 0
+    for key, value in sorted(rows):  # the format-1 row (key CRN alone) first, then by write
+        if key == key_of_format_1:
+            now = _read_format_1(case, value, published)
+            continue
+        change = json.loads(value)
+        now = datetime.fromisoformat(change["now"])
+        if change["event"] is not None:
+            # Validated as JSON, as on the wire: strict mode takes timestamps and codes as text.
+            _add(case, case_event_adapter.validate_json(json.dumps(change["event"])))
+        for item in change["alerts"]:
+            view = _view_from_json(item)
+            published[view.alert_id] = view
+        writes = int.from_bytes(key[len(key_of_format_1) + 1:], "big") + 1
+    if now is None:
+        raise ValueError(f"no rows for case {crn}")
+    return Restored(_finish(case, now, published, policy), now, writes)
 
 
 def _read_format_1(case: CaseState, data: bytes, published: dict[str, AlertView]) -> datetime:

@@ -16,6 +16,7 @@
 """
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -39,6 +40,8 @@ from workers.stream.watch import Outcome, PartitionWatch
 
 log = logging.getLogger("casewatch.worker")
 REASON_HEADER = "casewatch-reason"
+READ_THROUGH_SECONDS = 0.1  # half of each interval goes to reading cases not yet read
+READ_THROUGH_SLICE = 20  # cases read between two awaits
 
 
 def build_app(settings: Settings, policy: Policy) -> faust.App:
@@ -89,19 +92,16 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
 
     async def watch(partition: int) -> PartitionWatch:
         if partition not in watches:
-            # The table's local store for this partition is recovered before agents resume,
-            # so its rows are every case of the partition. faust keeps its changelog offset in
-            # the same database; _visible_items skips it.
-            store: Any = cases.data
-            rows = store._visible_items(store._db_for_partition(partition))
-            loaded = watches[partition] = PartitionWatch(policy, rows)
-            # A crash can lose alerts still in the producer buffer after their case state was
-            # written: announcing every restored alert again closes that gap (at least once).
-            restored = loaded.announce()
-            metrics.baseline(restored.changes)
-            await settle(restored, record=False)
-            log.info("partition %d: %d cases restored, %d alert states re-announced",
-                     partition, len(loaded.caseload.cases), len(restored.changes))
+            # The table's local store for this partition is recovered before agents resume.
+            # A table with case summaries (snapshot format 3) is not read case by case: the
+            # summaries give each case's next transition, and cases are read as they are
+            # needed, at most `open_cases` kept decoded.
+            db = cast(Any, cases.data)._db_for_partition(partition)
+            loaded = watches[partition] = PartitionWatch(
+                policy, lambda key: db.items(from_key=key), settings.open_cases)
+            await settle(partition, loaded.opening())
+            log.info("partition %d: %d cases, %d read through to be announced again", partition,
+                     len(loaded.files), loaded.unread)
         return watches[partition]
 
     async def regional(name: str) -> faust.TopicT:
@@ -114,12 +114,19 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
             regional_topics[name] = topic
         return topic
 
-    async def settle(outcome: Outcome, record: bool = True) -> None:
-        if record:
-            metrics.alerts(outcome.changes)
-        # Not awaiting delivery here: faust flushes the producer before it commits the offset
-        # of the message that caused these sends, so they are delivered before it counts as done.
-        for change in outcome.changes:
+    async def settle(partition: int, outcome: Outcome) -> None:
+        # The rows first, with nothing awaited since the outcome was made: a case closes only
+        # once its change is in the table, and two agents' rows for one case keep their order.
+        # Alerts are not awaited either: faust flushes the producer before it commits the
+        # offset of the message that caused these sends, so they are delivered before it
+        # counts as done; and what a crash loses is announced again when the partition is
+        # next taken on.
+        for key, value in outcome.rows:
+            cases[key] = value
+        watches[partition].written()
+        metrics.baseline(outcome.restored, partition)
+        metrics.alerts(outcome.changes, partition)
+        for change in [*outcome.restored, *outcome.changes]:
             topic = await regional(settings.alerts_topic(change.assignment.region))
             await topic.send(
                 key=change.alert_id.encode(),
@@ -128,8 +135,6 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
         for region, crn, deadlines in outcome.deadlines:
             topic = await regional(settings.deadlines_topic(region))
             await topic.send(key=crn.encode(), value=deadlines)
-        for key, value in outcome.rows:
-            cases[key] = value
 
     @app.agent(events, concurrency=1)
     async def process_events(stream: faust.StreamT[bytes]) -> AsyncIterator[None]:
@@ -150,7 +155,7 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
                             message.offset, reason)
                 await dead_letter.send(key=event.key, value=event.value,
                                        headers=[(REASON_HEADER, reason.encode())])
-            await settle(outcome)
+            await settle(message.partition, outcome)
             event.ack()
             metrics.processing.observe(time.perf_counter() - started)
             yield None
@@ -167,7 +172,22 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
     @app.timer(interval=settings.metrics_seconds)  # type: ignore[untyped-decorator]
     async def refresh_metrics() -> None:
         # In the event loop, between messages: the caseload is never read mid-update.
-        metrics.caseloads(w.caseload for w in watches.values())
+        metrics.caseloads([w.caseload for w in watches.values()],
+                          warming={w.caseload for w in watches.values() if w.unread})
+        for partition, loaded in watches.items():
+            metrics.unread.labels(str(partition)).set(loaded.unread)
+            metrics.open_cases.labels(str(partition)).set(loaded.files.open)
+
+    @app.timer(interval=READ_THROUGH_SECONDS)  # type: ignore[untyped-decorator]
+    async def read_through() -> None:
+        # Cases of a partition taken on are read in the background, a slice at a time between
+        # messages, so the first message waits for none of them.
+        for partition, loaded in list(watches.items()):
+            began = time.perf_counter()
+            while loaded.unread and time.perf_counter() - began < READ_THROUGH_SECONDS / 2:
+                if watches.get(partition) is not loaded:
+                    break  # revoked while its alerts were being sent
+                await settle(partition, loaded.read_through(READ_THROUGH_SLICE))
 
     @app.agent(ticks, concurrency=1)
     async def process_ticks(stream: faust.StreamT[bytes]) -> AsyncIterator[None]:
@@ -180,7 +200,8 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
                 log.warning("ignored a malformed tick: %s", error)
                 event.ack()
                 continue
-            await settle((await watch(event.message.partition)).on_tick(now.astimezone(UTC)))
+            partition = event.message.partition
+            await settle(partition, (await watch(partition)).on_tick(now.astimezone(UTC)))
             event.ack()
             yield None
 
@@ -198,9 +219,11 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
         for tp in revoked:
             if tp.topic == settings.events_topic:
                 sequence.forget(tp.partition)
-                gone = watches.pop(tp.partition, None)
-                if gone is not None:
-                    metrics.release(gone.caseload.alerts())
+                if watches.pop(tp.partition, None) is not None:
+                    metrics.release(tp.partition)
+                    for gauge in (metrics.unread, metrics.open_cases):
+                        with contextlib.suppress(KeyError):  # not yet refreshed
+                            gauge.remove(str(tp.partition))
 
     return app
 

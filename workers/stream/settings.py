@@ -14,7 +14,8 @@
 | CASEWATCH_STATE_DIR               | .casewatch-state         |
 | CASEWATCH_CLOCK                   | wall (or event)          |
 | CASEWATCH_TICK_SECONDS            | 30                       |
-| CASEWATCH_METRICS_SECONDS         | 10                       |
+| CASEWATCH_METRICS_SECONDS         | 1                        |
+| CASEWATCH_OPEN_CASES              | 20000: cases kept decoded per partition |
 | CASEWATCH_WEB_PORT                | 6066                     |
 | CASEWATCH_WEB_HOST                | 127.0.0.1                |
 | CASEWATCH_SESSION_TIMEOUT         | 15 (seconds)             |
@@ -61,6 +62,9 @@ class Settings:
     clock: Clock = "wall"
     tick_seconds: float = 30.0
     metrics_seconds: float = 1.0  # how often key-question and caseload gauges are recomputed
+    # Cases kept decoded in memory per partition, least recently used closed first; the rest
+    # stay in the table and are read when needed. Memory follows this, not the caseload.
+    open_cases: int = 20_000
     web_port: int = 6066
     # Loopback by default; 0.0.0.0 where Prometheus scrapes from another host or container.
     web_host: str = "127.0.0.1"

@@ -7,9 +7,9 @@ so the worker and its tests share it; the faust agents only move bytes in and ou
 
 import json
 import logging
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import islice, takewhile
 
 from schemas.events import CaseEvent
 from schemas.parse import Rejection, parse_event
@@ -18,8 +18,17 @@ from workers.engine.case import CaseState
 from workers.engine.caseload import Caseload
 from workers.engine.facts import Assignment
 from workers.engine.policy import Policy
-from workers.engine.snapshot import Row, change_row, restore_rows
+from workers.engine.snapshot import (
+    FORMAT_ROW,
+    SUMMARY,
+    Row,
+    change_row,
+    read_summary,
+    restore_rows,
+    summary_row,
+)
 from workers.engine.worklist import pending, what_is_due
+from workers.stream.files import CaseFiles, Scan
 
 log = logging.getLogger("casewatch.worker")
 
@@ -30,30 +39,90 @@ class Outcome:
     duplicate: bool = False
     event_type: str | None = None  # of a valid event
     occurred_at: datetime | None = None
+    # Alert states of cases read for the first time since this process took the partition on,
+    # as they were when read: announced again (at least once) before `changes`, which follow
+    # from them.
+    restored: list[AlertView] = field(default_factory=list)
     changes: list[AlertView] = field(default_factory=list)
-    # Table rows to write (engine/snapshot.py: only what changed), after the alerts are out.
+    # Table rows to write (engine/snapshot.py: only what changed, and each changed case's
+    # summary), at once, before anything is awaited.
     rows: list[Row] = field(default_factory=list)
     # Cases whose pending deadlines changed, as (region, crn, record JSON): for the due-soon
     # lists `casewatch notify` puts in each team's digest.
     deadlines: list[tuple[str, str, bytes]] = field(default_factory=list)
 
 
+DEFAULT_OPEN_CASES = 20_000
+Said = tuple[Assignment, tuple[tuple[str, date], ...]]  # who held it, which deadlines
+
+
 class PartitionWatch:
-    def __init__(self, policy: Policy, restored: Iterable[Row] = ()) -> None:
-        self.caseload = Caseload(policy)
-        self._writes: dict[str, int] = {}  # per case, the number its next table row takes
-        # Per case, what its last deadlines record said (who held it, which deadlines).
-        self._announced: dict[str, tuple[Assignment, tuple[tuple[str, date], ...]]] = {}
+    """`scan` reads the partition's table (rows from a key on, in key order); at most
+    `open_cases` cases are kept decoded between messages."""
+
+    def __init__(self, policy: Policy, scan: Scan | None = None,
+                 open_cases: int = DEFAULT_OPEN_CASES) -> None:
+        self.files = CaseFiles(scan or (lambda key: ()), policy, open_cases, self._read,
+                               self._closed)
+        self.caseload = Caseload(policy, self.files)
+        # Per open case, what its last deadlines record said (who held it, which deadlines).
+        self._announced: dict[str, Said] = {}
+        self._restored: dict[str, list[AlertView]] = {}  # first reads not yet announced
+        self._opening: list[Row] = []
+        if scan is None:
+            self._opening = [FORMAT_ROW]
+        elif next(iter(scan(FORMAT_ROW[0])), None) == FORMAT_ROW:
+            self._take_summaries(scan)
+        else:
+            self._take_whole(scan)
+
+    def _take_summaries(self, scan: Scan) -> None:
+        """A format-3 table: the summaries give every case's clock and next transition, so no
+        case is read until a message, a deadline or the read-through asks for it."""
         latest: datetime | None = None
-        for found in restore_rows(restored, policy):
-            case, now = found.case, found.now
-            self.caseload.adopt(case)
-            self._writes[case.crn] = found.writes
-            latest = now if latest is None or now > latest else latest
+        for row in takewhile(lambda row: row[0].startswith(SUMMARY), scan(SUMMARY)):
+            summary = read_summary(row)
+            self.files.kept(summary.crn, summary.writes)
+            self.caseload.expect(summary.crn, summary.next_at)
+            latest = summary.now if latest is None or summary.now > latest else latest
         if latest is not None:
-            # Already published transitions up to the latest snapshot are re-derived as equal
-            # views, so this publishes nothing twice.
+            self.caseload.advance(latest)  # re-derives what was published: nothing new
+
+    def _take_whole(self, scan: Scan) -> None:
+        """A table without summaries (an earlier version's, or new): every case is read now,
+        as before, and its summary written with the opening rows."""
+        latest: datetime | None = None
+        for found in restore_rows(scan(b""), self.caseload.policy):
+            self.caseload.adopt(found.case)
+            self.files.writes[found.case.crn] = found.writes
+            self._read(found.case, found.now, True)
+            latest = found.now if latest is None or found.now > latest else latest
+        if latest is not None:
             self.caseload.advance(latest)
+            self._opening = [summary_row(crn, latest, self.files[crn].next_at, writes)
+                             for crn, writes in self.files.writes.items()]
+        self._opening.append(FORMAT_ROW)
+
+    def opening(self) -> Outcome:
+        """What taking the partition on writes and announces first: summaries a table without
+        them needs, and the alerts of every case already read (all of them, for such a table).
+        Inside stream processing: it may write rows."""
+        rows, self._opening = self._opening, []
+        return self._announce(Outcome(rows=rows))
+
+    def read_through(self, cases: int) -> Outcome:
+        """Read up to `cases` cases not yet read since this process took the partition on, and
+        announce their alerts and deadlines again: a crash may have lost sends whose case state
+        was written (at least once). Writes no rows, so it may run outside stream processing."""
+        for crn in list(islice(self.files.unread, cases)):
+            self.files.get(crn)
+        return self._announce(Outcome())
+
+    @property
+    def unread(self) -> int:
+        """Cases not yet announced since this process took the partition on: not read, or read
+        (by a deadline, or the gauges' refresh) with their announcement still to go out."""
+        return len(self.files.unread) + len(self._restored)
 
     def on_message(self, raw: bytes, wall_now: datetime | None = None) -> Outcome:
         """One case-events message. With a wall clock the clock moves to `wall_now` first."""
@@ -68,30 +137,57 @@ class PartitionWatch:
             applied = self.caseload.apply(event)
         except Exception as error:
             log.exception("event %s could not be applied", event.eventId)
-            return Outcome(rejection=Rejection(f"internal error applying the event: "
-                                               f"{type(error).__name__}", event.eventId),
-                           changes=changes, rows=self._rows(changes),
-                           deadlines=self._deadlines(changes))
+            return self._announce(Outcome(
+                rejection=Rejection(f"internal error applying the event: "
+                                    f"{type(error).__name__}", event.eventId),
+                changes=changes, rows=self._rows(changes), deadlines=self._deadlines(changes)))
         if applied.duplicate:
-            return Outcome(duplicate=True, changes=changes, rows=self._rows(changes),
-                           deadlines=self._deadlines(changes), event_type=event.eventType)
+            return self._announce(Outcome(duplicate=True, changes=changes,
+                                          rows=self._rows(changes),
+                                          deadlines=self._deadlines(changes),
+                                          event_type=event.eventType))
         changes += applied.changes
-        return Outcome(changes=changes, rows=self._rows(changes, event),
-                       deadlines=self._deadlines(changes, event.crn),
-                       event_type=event.eventType, occurred_at=event.occurredAt)
+        return self._announce(Outcome(changes=changes, rows=self._rows(changes, event),
+                                      deadlines=self._deadlines(changes, event.crn),
+                                      event_type=event.eventType,
+                                      occurred_at=event.occurredAt))
 
     def on_tick(self, now: datetime) -> Outcome:
         """Advance the clock to `now` (never back): fire what falls due, persist what changed."""
         if self.caseload.now is not None and now <= self.caseload.now:
             return Outcome()
         changes = self.caseload.advance(now)
-        return Outcome(changes=changes, rows=self._rows(changes),
-                       deadlines=self._deadlines(changes))
+        return self._announce(Outcome(changes=changes, rows=self._rows(changes),
+                                      deadlines=self._deadlines(changes)))
 
-    def announce(self) -> Outcome:
-        """Every case's alerts and deadlines, as a partition is taken on: at least once."""
-        return Outcome(changes=list(self.caseload.alerts()),
-                       deadlines=self._deadlines([], *self.caseload.cases, again=True))
+    def written(self) -> None:
+        """The last outcome's rows are in the table: cases beyond the limit may close."""
+        self.files.close_beyond()
+
+    def _announce(self, outcome: Outcome) -> Outcome:
+        """Add the first reads since the last outcome: their alerts as read, and their
+        deadlines as they stand."""
+        if self._restored:
+            restored, self._restored = self._restored, {}
+            outcome.restored = [view for views in restored.values() for view in views]
+            told = {crn for _, crn, _ in outcome.deadlines}  # by a change since the read
+            outcome.deadlines = self._deadlines(
+                [], *(crn for crn in restored if crn not in told), again=True) + outcome.deadlines
+        return outcome
+
+    def _read(self, case: CaseState, now: datetime, first: bool) -> None:
+        if first:
+            self._restored[case.crn] = list(case.published.values())
+            self.caseload.touch(case.crn)  # its share of the gauges is counted from now
+        else:
+            # Read again after closing: its last deadlines record is what it said at its last
+            # change, which is the instant its last row restores it to.
+            said = self._said(case, now)
+            if said is not None:
+                self._announced[case.crn] = said[0]
+
+    def _closed(self, crn: str) -> None:
+        self._announced.pop(crn, None)
 
     def _rows(self, changes: list[AlertView], event: CaseEvent | None = None) -> list[Row]:
         now = self.caseload.now
@@ -104,12 +200,24 @@ class PartitionWatch:
             alerts.setdefault(change.crn, []).append(change.alert_id)
         rows = []
         for crn, changed in alerts.items():
-            write = self._writes.get(crn, 0)
-            self._writes[crn] = write + 1
-            rows.append(change_row(self._case(crn), now, write,
+            case = self.files[crn]
+            write = self.files.writes[crn]
+            self.files.writes[crn] = write + 1
+            rows.append(change_row(case, now, write,
                                    event=event if event is not None and event.crn == crn
                                    else None, alerts=changed))
+            rows.append(summary_row(crn, now, case.next_at, write + 1))
         return rows
+
+    def _said(self, case: CaseState, now: datetime) -> tuple[Said, list[Breach]] | None:
+        """The case's deadlines record as of `now` (None while it has no team), and what it
+        lists."""
+        assignment = case.facts.assignment_at(now)
+        if assignment is None:
+            return None
+        found = sorted(pending(case, now), key=lambda b: (b.finding.due, b.alert_id))
+        return (assignment, tuple((b.alert_id, b.finding.due) for b in found
+                                  if b.finding.due is not None)), found
 
     def _deadlines(self, changes: list[AlertView], *crns: str,
                    again: bool = False) -> list[tuple[str, str, bytes]]:
@@ -118,13 +226,11 @@ class PartitionWatch:
             return []
         records = []
         for crn in dict.fromkeys([*crns, *(change.crn for change in changes)]):
-            case = self._case(crn)
-            assignment = case.facts.assignment_at(now)
-            if assignment is None:
+            reading = self._said(self.files[crn], now)
+            if reading is None:
                 continue  # held until its allocation arrives: no team to tell yet
-            found = sorted(pending(case, now), key=lambda b: (b.finding.due, b.alert_id))
-            said = (assignment, tuple((b.alert_id, b.finding.due) for b in found
-                                      if b.finding.due is not None))
+            said, found = reading
+            assignment = said[0]
             before = self._announced.get(crn)
             if before == said and not again:
                 continue
@@ -135,9 +241,6 @@ class PartitionWatch:
             self._announced[crn] = said
             records.append((assignment.region, crn, deadlines_record(crn, assignment, found, now)))
         return records
-
-    def _case(self, crn: str) -> CaseState:
-        return self.caseload.cases[crn]
 
 
 def deadlines_record(crn: str, assignment: Assignment, found: list[Breach],

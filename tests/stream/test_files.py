@@ -1,0 +1,159 @@
+"""Cases kept in the table and read on demand behave exactly as cases kept in memory, with a
+bounded number decoded, and a restart reads summaries, not cases."""
+
+import json
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.builders import alerts, allocated, at, contact, run
+from tests.strategies import AS_OF, caseload_history
+from tests.stream.rocks import LocalTable
+from workers.engine.alert import AlertView
+from workers.engine.caseload import Caseload
+from workers.engine.policy import Policy
+from workers.engine.snapshot import FORMAT_ROW, SUMMARY, whole_case_rows
+from workers.stream.watch import PartitionWatch
+
+
+@contextmanager
+def local_table() -> Iterator[LocalTable]:
+    with tempfile.TemporaryDirectory() as home:
+        table = LocalTable(Path(home) / "cases")
+        try:
+            yield table
+        finally:
+            table.close()
+
+
+def wire(views: list[AlertView]) -> list[dict[str, Any]]:
+    return [view.to_wire() for view in views]
+
+
+def feed(table: LocalTable, watch: PartitionWatch, history: list[dict[str, Any]],
+         heard: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every event through the watch as the worker settles it; `heard` keeps each alert's last
+    announced state. Returns the changes, in order."""
+    changes = []
+    for item in history:
+        outcome = table.settle(watch, watch.on_message(json.dumps(item).encode()))
+        assert watch.files.open <= watch.files.limit
+        changes += wire(outcome.changes)
+        for state in wire(outcome.restored) + wire(outcome.changes):
+            heard[state["alertId"]] = state
+    return changes
+
+
+def reference_changes(history: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    caseload = Caseload()
+    changes = []
+    for item in history:
+        from schemas.parse import parse_event
+
+        changes += wire(caseload.apply(parse_event(json.dumps(item))).changes)
+    return changes
+
+
+@settings(max_examples=60, deadline=None)
+@given(history=caseload_history(), data=st.data())
+def test_cases_on_disk_publish_what_cases_in_memory_do(history: list[dict[str, Any]],
+                                                       data: st.DataObject) -> None:
+    """With as few as one case decoded at a time, the same changes in the same order; and a
+    restart from the table at any point ends with every alert as the uninterrupted run has it."""
+    open_cases = data.draw(st.integers(1, 3), label="open cases")
+    stop = data.draw(st.integers(0, len(history)), label="restart after")
+    heard: dict[str, dict[str, Any]] = {}
+    with local_table() as table:
+        watch = PartitionWatch(Policy(), table.scan, open_cases)
+        table.settle(watch, watch.opening())
+        assert feed(table, watch, history, {}) == reference_changes(history)
+    with local_table() as table:
+        first = PartitionWatch(Policy(), table.scan, open_cases)
+        table.settle(first, first.opening())
+        feed(table, first, history[:stop], heard)
+        again = PartitionWatch(Policy(), table.scan, open_cases)
+        for outcome in (again.opening(), *(again.read_through(1) for _ in range(stop % 3))):
+            for state in wire(table.settle(again, outcome).restored):
+                heard[state["alertId"]] = state
+        feed(table, again, history[stop:], heard)
+        end = table.settle(again, again.on_tick(datetime.fromisoformat(AS_OF)))
+        for state in wire(end.restored) + wire(end.changes):
+            heard[state["alertId"]] = state
+        while again.unread:
+            for state in wire(table.settle(again, again.read_through(2)).restored):
+                heard[state["alertId"]] = state
+    expected = alerts(run(history, AS_OF))
+    assert sorted(heard.values(), key=lambda a: (a["openedAt"], a["alertId"])) == expected
+
+
+def test_a_restart_reads_summaries_not_cases() -> None:
+    with local_table() as table:
+        watch = PartitionWatch(Policy(), table.scan)
+        table.settle(watch, watch.opening())
+        for number in range(50):
+            crn = f"A{number:06d}"
+            for item in (allocated(at("2025-07-01"), crn=crn), contact(at("2025-07-10"), crn=crn)):
+                table.settle(watch, watch.on_message(json.dumps(item).encode()))
+        again = PartitionWatch(Policy(), table.scan, open_cases=10)
+        opening = table.settle(again, again.opening())
+        assert again.files.reads == 0 and opening.rows == [] and opening.restored == []
+        assert len(again.files) == 50 and again.unread == 50
+        # A message reads its own case only, and announces it again before its changes.
+        outcome = table.settle(again, again.on_message(json.dumps(
+            contact(at("2025-07-10", 11), crn="A000007")).encode()))
+        assert again.files.reads == 1
+        assert {view.crn for view in outcome.restored} == {"A000007"}
+        assert [crn for _, crn, _ in outcome.deadlines] == ["A000007"]
+        # The rest are read through in the background, announced, and closed beyond the limit.
+        announced = set()
+        while again.unread:
+            outcome = table.settle(again, again.read_through(7))
+            announced |= {view.crn for view in outcome.restored}
+            assert again.files.open <= 10
+        assert len(announced) == 49 and again.files.reads == 50
+        # Their deadlines fire from the summaries' index: each case read once more, at most.
+        due = table.settle(again, again.on_tick(datetime.fromisoformat(AS_OF)))
+        assert {view.crn for view in due.changes} == {f"A{n:06d}" for n in range(50)}
+        assert again.files.reads <= 100
+
+
+def test_a_table_without_summaries_is_read_whole_once_and_summarised() -> None:
+    """Tables written before format 3 need no rebuild: read whole once, as before, and their
+    summaries written with the first rows; the next start takes the summaries."""
+    before = run([allocated(at("2025-07-01"), crn="A000001"),
+                  allocated(at("2025-07-01"), crn="B000002"), contact(at("2025-07-02"))])
+    assert before.now is not None
+    with local_table() as table:
+        for case in before.cases.values():
+            table.write(whole_case_rows(case, before.now))
+        watch = PartitionWatch(Policy(), table.scan)
+        opening = table.settle(watch, watch.opening())
+        assert watch.files.reads == 0  # read whole, not case by case
+        assert {key for key, _ in opening.rows} == {
+            SUMMARY + b"A000001", SUMMARY + b"B000002", SUMMARY + b"X123456", FORMAT_ROW[0]}
+        assert {view.alert_id for view in opening.restored} == {
+            view.alert_id for view in before.alerts()}
+        again = PartitionWatch(Policy(), table.scan)
+        assert again.unread == 3 and again.files.open == 0
+        later = datetime.fromisoformat(AS_OF)
+        table.settle(again, again.on_tick(later))
+        before.advance(later)
+        assert again.files.reads == 2  # the allocated two fell due; X123456 awaits allocation
+        assert alerts(Caseload(cases=again.files)) == alerts(before)
+
+
+def test_each_changed_case_is_summarised_with_its_rows() -> None:
+    watch = PartitionWatch(Policy())
+    outcome = watch.on_message(json.dumps(allocated(at("2025-07-01"))).encode())
+    case = watch.caseload.cases["X123456"]
+    [(change_key, _), (key, value)] = outcome.rows
+    assert change_key == b"X123456\x00" + bytes(8)
+    assert key == SUMMARY + b"X123456" and case.next_at is not None
+    assert json.loads(value) == {"now": "2025-07-01T09:00:00+00:00",
+                                 "next": case.next_at.isoformat(), "writes": 1}

@@ -1,0 +1,100 @@
+"""A partition's case files: every case is in the table, a bounded few are open in memory.
+
+The worker's caseload keeps its cases here rather than in a dict (engine/caseload.py `Cases`).
+A case not open is read from the table when the caseload asks for it: a prefix scan of its
+rows, restored as of its last row (engine/snapshot.py), exactly as a restart would. Cases are
+closed again, least recently used first, only when the shell says their rows are written
+(`close_beyond`), so a case is never re-read from a table that lacks its latest change.
+
+What stays in memory for every case is its CRN and row count; the caseload's deadline heap
+holds its next transition. Everything else is bounded by `limit`.
+"""
+
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
+from itertools import takewhile
+
+from workers.engine.case import CaseState
+from workers.engine.policy import Policy
+from workers.engine.snapshot import Row, restore_case, rows_prefix
+
+Scan = Callable[[bytes], Iterable[Row]]  # the table's rows from a key on, in key order
+# Told of each read: the case, the instant it was restored to, and whether this process had
+# read it before.
+OnRead = Callable[[CaseState, datetime, bool], None]
+OnClose = Callable[[str], None]
+
+
+class CaseFiles:
+    def __init__(self, scan: Scan, policy: Policy, limit: int, on_read: OnRead,
+                 on_close: OnClose) -> None:
+        self._scan = scan
+        self._on_read = on_read
+        self._on_close = on_close
+        self._policy = policy
+        self.limit = limit
+        self.writes: dict[str, int] = {}  # every case: the number its next table row takes
+        self._open: OrderedDict[str, CaseState] = OrderedDict()
+        self.unread: set[str] = set()  # cases not read since this process took them over
+        self.reads = 0  # table reads, for the figures
+
+    def get(self, crn: str, /) -> CaseState | None:
+        case = self._open.get(crn)
+        if case is not None:
+            self._open.move_to_end(crn)
+            return case
+        if crn not in self.writes:
+            return None
+        prefix = rows_prefix(crn)
+        rows = list(takewhile(lambda row: row[0].startswith(prefix), self._scan(prefix)))
+        restored = restore_case(crn, rows, self._policy)
+        self.reads += 1
+        self.writes[crn] = restored.writes
+        case = self._open[crn] = restored.case
+        first = crn in self.unread
+        self.unread.discard(crn)
+        self._on_read(case, restored.now, first)
+        return case
+
+    def __getitem__(self, crn: str, /) -> CaseState:
+        case = self.get(crn)
+        if case is None:
+            raise KeyError(crn)
+        return case
+
+    def __setitem__(self, crn: str, case: CaseState, /) -> None:
+        self.writes.setdefault(crn, 0)
+        self._open[crn] = case
+        self._open.move_to_end(crn)
+
+    def __contains__(self, crn: object) -> bool:
+        return crn in self.writes
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self.writes))
+
+    def __len__(self) -> int:
+        return len(self.writes)
+
+    def values(self) -> Iterator[CaseState]:
+        """Every case, each read if it is not open: for reports over a whole partition."""
+        for crn in list(self.writes):
+            yield self[crn]
+
+    def kept(self, crn: str, writes: int) -> None:
+        """A case in the table, not read: `writes` rows so far."""
+        self.writes[crn] = writes
+        self.unread.add(crn)
+
+    @property
+    def open(self) -> int:
+        return len(self._open)
+
+    def close_beyond(self) -> None:
+        """Close the least recently used cases beyond the limit. Only once every change to an
+        open case is written to the table: the shell writes a change's rows as soon as it is
+        made, with no await between, so any moment between messages will do."""
+        while len(self._open) > self.limit:
+            crn, _ = self._open.popitem(last=False)
+            self._on_close(crn)
