@@ -1,14 +1,14 @@
 """The worker's partition shell with cases on disk: memory, and a restart, at national size.
 
-    ./run bench disk [--cases 24000 240000] [--days 365] [--open-cases 20000]
+    ./run bench disk [--cases 24000 240000] [--days 365] [--open-cases 5000]
 
 For each size, a child process (so its memory is its own) plays the worker's part for one
 partition owning every case, without Kafka: a simulated cohort over `--days` (streamed from a
-temporary file) goes through a PartitionWatch whose table is a real RocksDB database
-(rocksdict, as faust opens it), each outcome's rows written as the worker writes them, and the
-gauges refreshed every 10,000 events as the worker's timer would. Then a restart: a new
-PartitionWatch on the same table, timed to its first new event applied, and then to the end of
-its background read-through.
+temporary file) goes through a PartitionWatch whose table is a real RocksDB database (opened
+by faust's own code with the worker's options), each outcome's rows written as the worker
+writes them, and the gauges refreshed every 10,000 events as the worker's timer would. Then a
+restart: a new PartitionWatch on the same table, timed to its first new event applied, and then
+to the end of its background read-through.
 
 Reported: resident memory (peak while processing, from the kernel; and current, after each
 phase) minus the same child's before it read any event (the interpreter and libraries); the
@@ -29,13 +29,14 @@ from datetime import date
 from pathlib import Path
 from typing import cast
 
+from faust.stores.rocksdb import RocksDBOptions
 from prometheus_client import CollectorRegistry
-from rocksdict import Options, Rdict
 
 from workers.engine.policy import Policy
 from workers.engine.snapshot import Row
 from workers.metrics import QualityMetrics
 from workers.simulate import Simulation, write_jsonl
+from workers.stream.app import TABLE_OPTIONS
 from workers.stream.watch import Outcome, PartitionWatch
 
 REFRESH_EVERY = 10_000
@@ -51,7 +52,7 @@ def peak() -> int:
 
 
 def child(cohort: Path, table_path: Path, open_cases: int) -> dict[str, float]:
-    db = Rdict(str(table_path), Options(raw_mode=True))
+    db = RocksDBOptions(**TABLE_OPTIONS, use_rocksdict=True).open(table_path)  # as the worker
 
     def scan(key: bytes) -> Iterable[Row]:
         return cast(Iterable[Row], db.items(from_key=key))  # raw_mode: bytes
@@ -129,7 +130,7 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", type=int, nargs="+", default=[24_000])
     parser.add_argument("--days", type=int, default=365)
-    parser.add_argument("--open-cases", type=int, nargs="+", default=[20_000])
+    parser.add_argument("--open-cases", type=int, nargs="+", default=[5_000])
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:

@@ -120,3 +120,26 @@ def test_a_format_1_row_is_read_first_and_later_rows_follow_it() -> None:
 def test_an_unknown_format_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown case snapshot format"):
         list(restore_rows([(b"X123456", zlib.compress(b'{"format": 99}'))], run([]).policy))
+
+
+def test_a_row_holding_free_text_like_its_own_framing_restores() -> None:
+    """A change row is cut where it was joined: text in the event that looks like the joins
+    (escaped, as JSON escapes quotes) does not move the cut."""
+    closing = {"eventId": "e-close", "eventType": "case.closed", "version": 1, "crn": "X123456",
+               "occurredAt": at("2025-07-03"),
+               "detail": {"reason": 'moved ","event":null,"alerts":[["x"]]} away'}}
+    caseload = run([allocated(at("2025-07-01")), closing])
+    assert caseload.now is not None
+    case = caseload.cases["X123456"]
+    rows = whole_case_rows(case, caseload.now)
+    [found] = list(restore_rows(rows, caseload.policy))
+    assert found.case.event_ids == case.event_ids
+    assert [o.event for o in found.case.facts.occurrences()] == [
+        o.event for o in case.facts.occurrences()]
+    assert found.case.published == case.published
+
+
+def test_a_row_that_is_not_a_change_is_refused() -> None:
+    with pytest.raises(ValueError, match="not a change row"):
+        list(restore_rows([(b"X123456\x00" + bytes(8), b'{"now":"2025-07-01"}')],
+                          run([]).policy))

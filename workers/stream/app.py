@@ -40,6 +40,11 @@ from workers.stream.watch import Outcome, PartitionWatch
 
 log = logging.getLogger("casewatch.worker")
 REASON_HEADER = "casewatch-reason"
+# faust's RocksDB defaults give each partition's table a 2 GiB block cache and three 64 MiB
+# write buffers: memory that follows the caseload up to those bounds. These hold a partition's
+# table to about 32 MiB; the kernel's page cache serves the rest of a case's rows.
+TABLE_OPTIONS = {"block_cache_size": 16 * 2**20, "write_buffer_size": 8 * 2**20,
+                 "max_write_buffer_number": 2}
 READ_THROUGH_SECONDS = 0.1  # half of each interval goes to reading cases not yet read
 READ_THROUGH_SLICE = 20  # cases read between two awaits
 
@@ -76,7 +81,8 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
     ticks = app.topic(settings.ticks_topic, partitions=settings.partitions,
                       retention=timedelta(hours=6), **raw)
     dead_letter = app.topic(settings.dead_letter_topic, partitions=1, **raw)
-    cases = app.Table("cases", partitions=settings.partitions, options={"driver": "rocksdict"},
+    cases = app.Table("cases", partitions=settings.partitions,
+                      options={"driver": "rocksdict", **TABLE_OPTIONS},
                       key_type=bytes, value_type=bytes)
     watches: dict[int, PartitionWatch] = {}
     regional_topics: dict[str, faust.TopicT] = {}

@@ -52,7 +52,7 @@ class Outcome:
     deadlines: list[tuple[str, str, bytes]] = field(default_factory=list)
 
 
-DEFAULT_OPEN_CASES = 20_000
+DEFAULT_OPEN_CASES = 5_000
 Said = tuple[Assignment, tuple[tuple[str, date], ...]]  # who held it, which deadlines
 
 
