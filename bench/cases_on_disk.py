@@ -1,19 +1,22 @@
-"""The worker's partition shell with cases on disk: memory, and a restart, at national size.
+"""The worker's partition shell with cases on disk: memory and restart at national size.
 
-    ./run bench disk [--cases 24000 240000] [--days 365] [--open-cases 5000]
+    ./run bench disk [--cases 24000 240000] [--days 365] [--open-cases 2000] [--tail 0.02]
 
-For each size, a child process (so its memory is its own) plays the worker's part for one
-partition owning every case, without Kafka: a simulated cohort over `--days` (streamed from a
-temporary file) goes through a PartitionWatch whose table is a real RocksDB database (opened
-by faust's own code with the worker's options), each outcome's rows written as the worker
-writes them, and the gauges refreshed every 10,000 events as the worker's timer would. Then a
-restart: a new PartitionWatch on the same table, timed to its first new event applied, and then
-to the end of its background read-through.
+For each size, a simulated cohort over `--days` is written to a temporary file (the simulator
+streams). All but its last `--tail` of events are replayed in memory and every case written to
+a real RocksDB table (opened by faust's own code with the worker's options) as the worker's
+rows and summaries would hold it: the partition a worker owns after a year. That build is not
+timed: at 240,000 cases it needs the memory a whole-caseload replay does, which is the point.
 
-Reported: resident memory (peak while processing, from the kernel; and current, after each
-phase) minus the same child's before it read any event (the interpreter and libraries); the
-time to the first event after the restart; the read-through's time. With `--open-cases` at or
-above the caseload, every case stays decoded: the design before this one, as a baseline.
+Then a child process (so its memory is its own) plays the worker's part for that one partition,
+without Kafka: it takes the partition on (a PartitionWatch over the table, at most
+`--open-cases` decoded) and applies the first held-back event, timed (the restart); applies the
+rest of them, each outcome's rows written as the worker writes them and the gauges refreshed
+every 10,000 events as its timer would (throughput, and memory while the partition is in use);
+and reads the partition through, as the worker does in the background (its time, and memory
+after, with every case counted in the gauges). Memory is the child's resident set, peak from the
+kernel and current, minus its own before it opened the table (interpreter and libraries). With
+`--open-cases` at or above the caseload every case stays decoded, as before this design.
 """
 
 import argparse
@@ -27,13 +30,15 @@ import time
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 from faust.stores.rocksdb import RocksDBOptions
 from prometheus_client import CollectorRegistry
 
+from schemas.parse import parse_event
+from workers.engine.caseload import Caseload
 from workers.engine.policy import Policy
-from workers.engine.snapshot import Row
+from workers.engine.snapshot import FORMAT_ROW, Row, summary_row, whole_case_rows
 from workers.metrics import QualityMetrics
 from workers.simulate import Simulation, write_jsonl
 from workers.stream.app import TABLE_OPTIONS
@@ -51,78 +56,92 @@ def peak() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
-def child(cohort: Path, table_path: Path, open_cases: int) -> dict[str, float]:
-    db = RocksDBOptions(**TABLE_OPTIONS, use_rocksdict=True).open(table_path)  # as the worker
+def open_table(path: Path) -> Any:
+    return RocksDBOptions(**TABLE_OPTIONS, use_rocksdict=True).open(path)  # as the worker
+
+
+def build(head: Path, table_path: Path) -> None:
+    """The table a worker owning every case of `head` would have: rows and summaries."""
+    caseload = Caseload()
+    with head.open("rb") as lines:
+        for line in lines:
+            caseload.apply(parse_event(line))
+    assert caseload.now is not None
+    db = open_table(table_path)
+    for case in caseload.cases.values():
+        rows = whole_case_rows(case, caseload.now)
+        for key, value in rows:
+            db.put(key, value)
+        db.put(*summary_row(case.crn, caseload.now, case.next_at, len(rows)))
+    db.put(*FORMAT_ROW)
+    db.close()
+
+
+def measure(tail: Path, table_path: Path, open_cases: int) -> dict[str, float]:
+    gc.collect()
+    base = rss()
+    db = open_table(table_path)
 
     def scan(key: bytes) -> Iterable[Row]:
         return cast(Iterable[Row], db.items(from_key=key))  # raw_mode: bytes
 
+    metrics = QualityMetrics(CollectorRegistry())
+
     def settle(watch: PartitionWatch, outcome: Outcome) -> None:
         for key, value in outcome.rows:
             db.put(key, value)
-        watch.written()
+        watch.tidy()
         metrics.baseline(outcome.restored)
         metrics.alerts(outcome.changes)
 
-    metrics = QualityMetrics(CollectorRegistry())
-    gc.collect()
-    base = rss()
+    lines = tail.read_bytes().splitlines()
+    began = time.perf_counter()
     watch = PartitionWatch(Policy(), scan, open_cases)
     settle(watch, watch.opening())
+    settle(watch, watch.on_message(lines[0]))
+    figures: dict[str, float] = {"first_event_s": time.perf_counter() - began,
+                                 "cases": len(watch.files), "after_first_event": rss() - base}
     began = time.perf_counter()
-    events = 0
-    with cohort.open("rb") as lines:
-        for line in lines:
-            settle(watch, watch.on_message(line))
-            events += 1
-            if events % REFRESH_EVERY == 0:
-                metrics.caseloads([watch.caseload])
+    for number, line in enumerate(lines[1:], 1):
+        settle(watch, watch.on_message(line))
+        if number % REFRESH_EVERY == 0:
+            metrics.caseloads([watch.caseload], warming={watch.caseload})
+    figures["events"] = len(lines)
+    figures["events_per_s"] = (len(lines) - 1) / (time.perf_counter() - began)
+    figures["peak_processing"] = peak() - base
+    began = time.perf_counter()
+    while watch.unread:
+        settle(watch, watch.read_through(20))
     metrics.caseloads([watch.caseload])
-    processing = time.perf_counter() - began
-    figures = {"events": events, "events_per_s": events / processing,
-               "peak_processing": peak() - base, "after_processing": rss() - base,
-               "cases": len(watch.files)}
-    last = json.loads(line)
-    probe = json.dumps({
-        "eventId": "restart-probe", "eventType": "contact.recorded", "version": 1,
-        "crn": last["crn"], "occurredAt": last["occurredAt"],
-        "detail": {"contactId": "restart-probe", "type": "OFFICE", "outcome": "ATTENDED"},
-    }).encode()
-    del watch
-    metrics = QualityMetrics(CollectorRegistry())  # a new process's figures
-    gc.collect()
-    before_restart = rss()
-    began = time.perf_counter()
-    again = PartitionWatch(Policy(), scan, open_cases)
-    settle(again, again.opening())
-    outcome = again.on_message(probe)
-    settle(again, outcome)
-    assert outcome.rejection is None and not outcome.duplicate
-    figures["first_event_s"] = time.perf_counter() - began
-    figures["after_first_event"] = rss() - before_restart
-    began = time.perf_counter()
-    while again.unread:
-        settle(again, again.read_through(20))
-        metrics.caseloads([again.caseload], warming={again.caseload})
-    metrics.caseloads([again.caseload])
     figures["read_through_s"] = time.perf_counter() - began
-    figures["after_read_through"] = rss() - before_restart
-    figures["open_cases"] = again.files.open
+    figures["after_read_through"] = rss() - base
+    figures["peak"] = peak() - base
+    figures["open"] = watch.files.open
     return figures
 
 
-def measure(cases: int, days: int, open_cases: int, directory: Path) -> dict[str, float]:
+def run(cases: int, days: int, tail_share: float, open_cases: list[int],
+        directory: Path) -> Iterable[tuple[int, dict[str, float]]]:
     cohort = directory / "cohort.jsonl"
     with cohort.open("w") as stream:
         write_jsonl(Simulation(cases=cases, seed=11, start=date(2025, 4, 1), days=days,
                                quality=0.7, pdus=1).events(), stream)
-    result = subprocess.run(
-        [sys.executable, "-m", "bench.cases_on_disk", "--child", str(cohort),
-         str(directory / "table"), str(open_cases)],
-        check=True, capture_output=True, text=True)
+    lines = cohort.read_bytes().splitlines(keepends=True)
+    cut = len(lines) - max(1, int(len(lines) * tail_share))
+    head, tail = directory / "head.jsonl", directory / "tail.jsonl"
+    head.write_bytes(b"".join(lines[:cut]))
+    tail.write_bytes(b"".join(lines[cut:]))
+    del lines
     cohort.unlink()
-    figures: dict[str, float] = json.loads(result.stdout)
-    return figures
+    for limit in open_cases:
+        table = directory / f"table-{limit}"
+        child(["--build", str(head), str(table)])
+        yield limit, json.loads(child(["--measure", str(tail), str(table), str(limit)]))
+
+
+def child(arguments: list[str]) -> str:
+    return subprocess.run([sys.executable, "-m", "bench.cases_on_disk", *arguments],
+                          check=True, capture_output=True, text=True).stdout
 
 
 def main() -> None:
@@ -130,26 +149,29 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", type=int, nargs="+", default=[24_000])
     parser.add_argument("--days", type=int, default=365)
-    parser.add_argument("--open-cases", type=int, nargs="+", default=[5_000])
-    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--tail", type=float, default=0.02)
+    parser.add_argument("--open-cases", type=int, nargs="+", default=[2_000])
+    parser.add_argument("--build", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--measure", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.child:
-        cohort, table, open_cases = args.child
-        print(json.dumps(child(Path(cohort), Path(table), int(open_cases))))
+    if args.build:
+        build(Path(args.build[0]), Path(args.build[1]))
+        return
+    if args.measure:
+        tail, table, limit = args.measure
+        print(json.dumps(measure(Path(tail), Path(table), int(limit))))
         return
     mib = 2**20
-    print(f"{'cases':>8} {'events':>10} {'open':>7} {'ev/s':>7} {'peak MiB':>9} "
-          f"{'after MiB':>9} {'restart: first event':>21} {'MiB':>5} {'read-through':>13} "
-          f"{'MiB':>6}")
+    print(f"{'cases':>8} {'open':>7} {'first event':>12} {'tail events':>12} {'ev/s':>6} "
+          f"{'peak MiB':>9} {'read-through':>13} {'after MiB':>10} {'peak MiB':>9}")
     for cases in args.cases:
-        for open_cases in args.open_cases:
-            with tempfile.TemporaryDirectory(prefix="casewatch-disk-") as name:
-                f = measure(cases, args.days, open_cases, Path(name))
-            print(f"{cases:>8,} {f['events']:>10,.0f} {open_cases:>7,} {f['events_per_s']:>7,.0f} "
-                  f"{f['peak_processing'] / mib:>9,.0f} {f['after_processing'] / mib:>9,.0f} "
-                  f"{f['first_event_s']:>20.2f}s {f['after_first_event'] / mib:>5,.0f} "
-                  f"{f['read_through_s']:>12.1f}s {f['after_read_through'] / mib:>6,.0f}",
-                  flush=True)
+        with tempfile.TemporaryDirectory(prefix="casewatch-disk-") as name:
+            for limit, f in run(cases, args.days, args.tail, args.open_cases, Path(name)):
+                print(f"{cases:>8,} {limit:>7,} {f['first_event_s']:>11.2f}s "
+                      f"{f['events']:>12,.0f} {f['events_per_s']:>6,.0f} "
+                      f"{f['peak_processing'] / mib:>9,.0f} {f['read_through_s']:>12.1f}s "
+                      f"{f['after_read_through'] / mib:>10,.0f} {f['peak'] / mib:>9,.0f}",
+                      flush=True)
 
 
 if __name__ == "__main__":

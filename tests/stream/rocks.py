@@ -25,7 +25,7 @@ class LocalTable:
     def settle(self, watch: PartitionWatch, outcome: Outcome) -> Outcome:
         """What the worker does with an outcome's rows: written at once, then cases may close."""
         self.write(outcome.rows)
-        watch.written()
+        watch.tidy()
         return outcome
 
     def close(self) -> None:

@@ -105,7 +105,7 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
             db = cast(Any, cases.data)._db_for_partition(partition)
             loaded = watches[partition] = PartitionWatch(
                 policy, lambda key: db.items(from_key=key), settings.open_cases)
-            await settle(partition, loaded.opening())
+            await settle(loaded, partition, loaded.opening())
             log.info("partition %d: %d cases, %d read through to be announced again", partition,
                      len(loaded.files), loaded.unread)
         return watches[partition]
@@ -120,7 +120,7 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
             regional_topics[name] = topic
         return topic
 
-    async def settle(partition: int, outcome: Outcome) -> None:
+    async def settle(owner: PartitionWatch, partition: int, outcome: Outcome) -> None:
         # The rows first, with nothing awaited since the outcome was made: a case closes only
         # once its change is in the table, and two agents' rows for one case keep their order.
         # Alerts are not awaited either: faust flushes the producer before it commits the
@@ -129,7 +129,7 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
         # next taken on.
         for key, value in outcome.rows:
             cases[key] = value
-        watches[partition].written()
+        owner.tidy()
         metrics.baseline(outcome.restored, partition)
         metrics.alerts(outcome.changes, partition)
         for change in [*outcome.restored, *outcome.changes]:
@@ -153,7 +153,9 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
                 await asyncio.Event().wait()  # never set: this agent takes nothing more
             started = time.perf_counter()
             wall_now = datetime.now(UTC) if settings.clock == "wall" else None
-            outcome = (await watch(message.partition)).on_message(event.value, wall_now)
+            owner = await watch(message.partition)
+            outcome = owner.on_message(event.value, wall_now)
+            await settle(owner, message.partition, outcome)
             record_event(outcome, wall_now)
             if outcome.rejection is not None:
                 reason = outcome.rejection.reason
@@ -161,7 +163,6 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
                             message.offset, reason)
                 await dead_letter.send(key=event.key, value=event.value,
                                        headers=[(REASON_HEADER, reason.encode())])
-            await settle(message.partition, outcome)
             event.ack()
             metrics.processing.observe(time.perf_counter() - started)
             yield None
@@ -181,6 +182,7 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
         metrics.caseloads([w.caseload for w in watches.values()],
                           warming={w.caseload for w in watches.values() if w.unread})
         for partition, loaded in watches.items():
+            loaded.tidy()  # the recount reads cases it needs; every outcome's rows are written
             metrics.unread.labels(str(partition)).set(loaded.unread)
             metrics.open_cases.labels(str(partition)).set(loaded.files.open)
 
@@ -193,7 +195,7 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
             while loaded.unread and time.perf_counter() - began < READ_THROUGH_SECONDS / 2:
                 if watches.get(partition) is not loaded:
                     break  # revoked while its alerts were being sent
-                await settle(partition, loaded.read_through(READ_THROUGH_SLICE))
+                await settle(loaded, partition, loaded.read_through(READ_THROUGH_SLICE))
 
     @app.agent(ticks, concurrency=1)
     async def process_ticks(stream: faust.StreamT[bytes]) -> AsyncIterator[None]:
@@ -207,7 +209,8 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
                 event.ack()
                 continue
             partition = event.message.partition
-            await settle(partition, (await watch(partition)).on_tick(now.astimezone(UTC)))
+            owner = await watch(partition)
+            await settle(owner, partition, owner.on_tick(now.astimezone(UTC)))
             event.ack()
             yield None
 

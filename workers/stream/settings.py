@@ -15,7 +15,7 @@
 | CASEWATCH_CLOCK                   | wall (or event)          |
 | CASEWATCH_TICK_SECONDS            | 30                       |
 | CASEWATCH_METRICS_SECONDS         | 1                        |
-| CASEWATCH_OPEN_CASES              | 5000: cases kept decoded per partition |
+| CASEWATCH_OPEN_CASES              | 2000: cases kept decoded per partition |
 | CASEWATCH_WEB_PORT                | 6066                     |
 | CASEWATCH_WEB_HOST                | 127.0.0.1                |
 | CASEWATCH_SESSION_TIMEOUT         | 15 (seconds)             |
@@ -64,7 +64,7 @@ class Settings:
     metrics_seconds: float = 1.0  # how often key-question and caseload gauges are recomputed
     # Cases kept decoded in memory per partition, least recently used closed first; the rest
     # stay in the table and are read when needed. Memory follows this, not the caseload.
-    open_cases: int = 5_000
+    open_cases: int = 2_000
     web_port: int = 6066
     # Loopback by default; 0.0.0.0 where Prometheus scrapes from another host or container.
     web_host: str = "127.0.0.1"

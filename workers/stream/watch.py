@@ -52,7 +52,7 @@ class Outcome:
     deadlines: list[tuple[str, str, bytes]] = field(default_factory=list)
 
 
-DEFAULT_OPEN_CASES = 5_000
+DEFAULT_OPEN_CASES = 2_000
 Said = tuple[Assignment, tuple[tuple[str, date], ...]]  # who held it, which deadlines
 
 
@@ -160,8 +160,9 @@ class PartitionWatch:
         return self._announce(Outcome(changes=changes, rows=self._rows(changes),
                                       deadlines=self._deadlines(changes)))
 
-    def written(self) -> None:
-        """The last outcome's rows are in the table: cases beyond the limit may close."""
+    def tidy(self) -> None:
+        """Close the cases beyond the limit, least recently used first. Only when every
+        outcome's rows are in the table (the worker writes them as soon as they are made)."""
         self.files.close_beyond()
 
     def _announce(self, outcome: Outcome) -> Outcome:
