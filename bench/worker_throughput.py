@@ -1,14 +1,15 @@
 """End-to-end throughput of streaming workers on a real local Kafka broker.
 
-    ./run bench worker [--cases N] [--partitions P --workers W]
+    ./run bench worker [--cases N] [--partitions P --workers W] [--open-cases N]
 
 Starts a broker on free loopback ports, publishes a simulated cohort, starts one worker in
 event-clock mode and times from its start until the consumer group has committed every event
 (startup included; it is reported separately). In the same run it times the worker's shell
-alone (parse, engine, snapshot) over the same events without Kafka, as the baseline the Kafka
-path is compared with. By default one partition, so one worker does all the work; with
-`--partitions 4 --workers 2` it measures scale-out: the workers start together, and the rate
-after the group's first commit includes any rebalance as the second one joins.
+alone (parse, engine, table rows into RocksDB, at most --open-cases cases decoded) over the same
+events without Kafka, as the baseline the Kafka path is compared with. By default one
+partition, so one worker does all the work; with `--partitions 4 --workers 2` it measures
+scale-out: the workers start together, and the rate after the group's first commit includes
+any rebalance as the second one joins.
 """
 
 import argparse
@@ -19,13 +20,17 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
+from faust.stores.rocksdb import RocksDBOptions
+
 from bench.processes import local_broker, start_worker, stop_worker
 from workers.engine.policy import Policy
 from workers.runtime import tune_gc
 from workers.simulate import Simulation, write_jsonl
+from workers.stream.app import TABLE_OPTIONS
 from workers.stream.broker import free_port
 from workers.stream.lag import progress
 from workers.stream.publish import publish
+from workers.stream.settings import Settings
 from workers.stream.watch import PartitionWatch
 
 
@@ -35,6 +40,8 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=500)
     parser.add_argument("--partitions", type=int, default=1)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--open-cases", type=int, default=Settings.open_cases,
+                        help="cases each partition keeps decoded (CASEWATCH_OPEN_CASES)")
     args = parser.parse_args()
     buffer = io.StringIO()
     write_jsonl(Simulation(cases=args.cases, seed=9, start=date(2025, 4, 1), days=182,
@@ -42,14 +49,22 @@ def main() -> None:
     lines = [line.encode() for line in buffer.getvalue().splitlines()]
 
     tune_gc()
-    started = time.perf_counter()
-    shell = PartitionWatch(Policy())
-    for line in lines:
-        shell.on_message(line)
-    shell_seconds = time.perf_counter() - started
+    with tempfile.TemporaryDirectory() as home:
+        # The shell as the worker runs it: a RocksDB table with the worker's options, rows
+        # written as they are made, at most --open-cases cases decoded.
+        db = RocksDBOptions(**TABLE_OPTIONS, use_rocksdict=True).open(Path(home) / "table")
+        started = time.perf_counter()
+        shell = PartitionWatch(Policy(), lambda key: db.items(from_key=key), args.open_cases)
+        for line in lines:
+            for key, value in shell.on_message(line).rows:
+                db.put(key, value)
+            shell.tidy()
+        shell_seconds = time.perf_counter() - started
+        db.close()
 
     with tempfile.TemporaryDirectory() as home, local_broker(
-            Path(home), "bench", partitions=args.partitions) as settings:
+            Path(home), "bench", partitions=args.partitions,
+            open_cases=args.open_cases) as settings:
         publish(settings, lines)
         _, goal = progress(settings, [settings.events_topic])
         launched = time.perf_counter()

@@ -38,6 +38,10 @@ class CaseFiles:
         self._open: OrderedDict[str, CaseState] = OrderedDict()
         self.unread: set[str] = set()  # cases not read since this process took them over
         self.reads = 0  # table reads, for the figures
+        # While a message is being processed, cases it changed must stay open until its rows
+        # are written; between messages (the gauges' recount, the read-through) every change
+        # is written, so a read closes what is beyond the limit at once.
+        self.holding = False
 
     def get(self, crn: str, /) -> CaseState | None:
         case = self._open.get(crn)
@@ -55,6 +59,8 @@ class CaseFiles:
         first = crn in self.unread
         self.unread.discard(crn)
         self._on_read(case, restored.now, first)
+        if not self.holding:
+            self.close_beyond()  # a read between messages: nothing waits to be written
         return case
 
     def __getitem__(self, crn: str, /) -> CaseState:

@@ -7,6 +7,8 @@ so the worker and its tests share it; the faust agents only move bytes in and ou
 
 import json
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import islice, takewhile
@@ -126,6 +128,10 @@ class PartitionWatch:
 
     def on_message(self, raw: bytes, wall_now: datetime | None = None) -> Outcome:
         """One case-events message. With a wall clock the clock moves to `wall_now` first."""
+        with self._holding():
+            return self._on_message(raw, wall_now)
+
+    def _on_message(self, raw: bytes, wall_now: datetime | None) -> Outcome:
         try:
             event = parse_event(raw)
         except Rejection as rejection:
@@ -156,9 +162,19 @@ class PartitionWatch:
         """Advance the clock to `now` (never back): fire what falls due, persist what changed."""
         if self.caseload.now is not None and now <= self.caseload.now:
             return Outcome()
-        changes = self.caseload.advance(now)
-        return self._announce(Outcome(changes=changes, rows=self._rows(changes),
-                                      deadlines=self._deadlines(changes)))
+        with self._holding():
+            changes = self.caseload.advance(now)
+            return self._announce(Outcome(changes=changes, rows=self._rows(changes),
+                                          deadlines=self._deadlines(changes)))
+
+    @contextmanager
+    def _holding(self) -> Iterator[None]:
+        """Cases read while the block runs stay open (its rows are not written yet)."""
+        self.files.holding = True
+        try:
+            yield
+        finally:
+            self.files.holding = False
 
     def tidy(self) -> None:
         """Close the cases beyond the limit, least recently used first. Only when every
