@@ -12,11 +12,12 @@ Then a child process (so its memory is its own) plays the worker's part for that
 without Kafka: it takes the partition on (a PartitionWatch over the table, at most
 `--open-cases` decoded) and applies the first held-back event, timed (the restart); applies the
 rest of them, each outcome's rows written as the worker writes them and the gauges refreshed
-every 1,000 events, about as often as its timer would (throughput, and memory while the partition is in use);
-and reads the partition through, as the worker does in the background (its time, and memory
-after, with every case counted in the gauges). Memory is the child's resident set, peak from the
-kernel and current, minus its own before it opened the table (interpreter and libraries). With
-`--open-cases` at or above the caseload every case stays decoded, as before this design.
+every 1,000 events, about as often as its timer would (throughput, and memory while the
+partition is in use); and reads the partition through, as the worker does in the background
+(its time, and memory after, with every case counted in the gauges). Memory is the child's
+resident set, peak from the kernel and current, minus its own before it opened the table
+(interpreter and libraries). With `--open-cases` at or above the caseload every case stays
+decoded, as before this design.
 """
 
 import argparse
