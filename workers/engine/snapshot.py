@@ -45,6 +45,10 @@ from workers.engine.policy import Policy
 from workers.engine.rules import RULES, RULES_BY_ID
 
 SEPARATOR = b"\x00"
+# A change row's value is joined from these, and cut at them again when read.
+NOW_AT = b'{"now":"'
+EVENT_AT = b'","event":'
+ALERTS_AT = b',"alerts":'
 SUMMARY = b"\x01"
 FORMAT_ROW = (b"\x02format", b"3")
 
@@ -145,11 +149,6 @@ def restore_case(crn: str, rows: Iterable[Row], policy: Policy) -> Restored:
     if now is None:
         raise ValueError(f"no rows for case {crn}")
     return Restored(_finish(case, now, published, policy), now, writes)
-
-
-NOW_AT = b'{"now":"'
-EVENT_AT = b'","event":'
-ALERTS_AT = b',"alerts":'
 
 
 def _split_change(value: bytes) -> tuple[str, bytes, bytes]:
