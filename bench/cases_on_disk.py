@@ -95,16 +95,23 @@ def measure(tail: Path, table_path: Path, open_cases: int) -> dict[str, float]:
         metrics.baseline(outcome.restored)
         metrics.alerts(outcome.changes)
 
+    def take(watch: PartitionWatch, line: bytes) -> None:
+        outcome = watch.on_message(line)
+        settle(watch, outcome)
+        while outcome.again:
+            outcome = watch.on_message(line)
+            settle(watch, outcome)
+
     lines = tail.read_bytes().splitlines()
     began = time.perf_counter()
     watch = PartitionWatch(Policy(), scan, open_cases)
     settle(watch, watch.opening())
-    settle(watch, watch.on_message(lines[0]))
+    take(watch, lines[0])
     figures: dict[str, float] = {"first_event_s": time.perf_counter() - began,
                                  "cases": len(watch.files), "after_first_event": rss() - base}
     began = time.perf_counter()
     for number, line in enumerate(lines[1:], 1):
-        settle(watch, watch.on_message(line))
+        take(watch, line)
         if number % REFRESH_EVERY == 0:
             metrics.caseloads([watch.caseload], warming={watch.caseload})
     figures["events"] = len(lines)

@@ -56,9 +56,13 @@ def main() -> None:
         started = time.perf_counter()
         shell = PartitionWatch(Policy(), lambda key: db.items(from_key=key), args.open_cases)
         for line in lines:
-            for key, value in shell.on_message(line).rows:
-                db.put(key, value)
-            shell.tidy()
+            again = True
+            while again:
+                outcome = shell.on_message(line)
+                for key, value in outcome.rows:
+                    db.put(key, value)
+                shell.tidy()
+                again = outcome.again
         shell_seconds = time.perf_counter() - started
         db.close()
 

@@ -28,5 +28,17 @@ class LocalTable:
         watch.tidy()
         return outcome
 
+    def take(self, watch: PartitionWatch, raw: bytes) -> Outcome:
+        """One message as the worker takes it: every slice settled, merged into one outcome."""
+        outcome = self.settle(watch, watch.on_message(raw))
+        while outcome.again:
+            more = self.settle(watch, watch.on_message(raw))
+            more.restored = outcome.restored + more.restored
+            more.changes = outcome.changes + more.changes
+            more.rows = outcome.rows + more.rows
+            more.deadlines = outcome.deadlines + more.deadlines
+            outcome = more
+        return outcome
+
     def close(self) -> None:
         self.db.close()

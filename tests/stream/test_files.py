@@ -20,7 +20,7 @@ from workers.engine.alert import AlertView
 from workers.engine.caseload import Caseload
 from workers.engine.policy import Policy
 from workers.engine.snapshot import FORMAT_ROW, SUMMARY, whole_case_rows
-from workers.stream.watch import PartitionWatch
+from workers.stream.watch import Outcome, PartitionWatch
 
 
 @contextmanager
@@ -50,7 +50,7 @@ def feed(table: LocalTable, watch: PartitionWatch, history: list[dict[str, Any]]
     announced state. Returns each event's changes, in order."""
     changes = []
     for item in history:
-        outcome = table.settle(watch, watch.on_message(json.dumps(item).encode()))
+        outcome = table.take(watch, json.dumps(item).encode())
         assert watch.files.open <= watch.files.limit
         changes.append(each_event(outcome.changes))
         for state in wire(outcome.restored) + wire(outcome.changes):
@@ -71,24 +71,27 @@ def test_cases_on_disk_publish_what_cases_in_memory_do(history: list[dict[str, A
     """With as few as one case decoded at a time, each event makes the same changes; and a
     restart from the table at any point ends with every alert as the uninterrupted run has it."""
     open_cases = data.draw(st.integers(1, 3), label="open cases")
+    slices = data.draw(st.integers(1, 3), label="cases falling due per outcome")
     stop = data.draw(st.integers(0, len(history)), label="restart after")
     heard: dict[str, dict[str, Any]] = {}
     with local_table() as table:
-        watch = PartitionWatch(Policy(), table.scan, open_cases)
+        watch = PartitionWatch(Policy(), table.scan, open_cases, slices)
         table.settle(watch, watch.opening())
         assert feed(table, watch, history, {}) == reference_changes(history)
     with local_table() as table:
-        first = PartitionWatch(Policy(), table.scan, open_cases)
+        first = PartitionWatch(Policy(), table.scan, open_cases, slices)
         table.settle(first, first.opening())
         feed(table, first, history[:stop], heard)
-        again = PartitionWatch(Policy(), table.scan, open_cases)
+        again = PartitionWatch(Policy(), table.scan, open_cases, slices)
         for outcome in (again.opening(), *(again.read_through(1) for _ in range(stop % 3))):
             for state in wire(table.settle(again, outcome).restored):
                 heard[state["alertId"]] = state
         feed(table, again, history[stop:], heard)
-        end = table.settle(again, again.on_tick(datetime.fromisoformat(AS_OF)))
-        for state in wire(end.restored) + wire(end.changes):
-            heard[state["alertId"]] = state
+        end = Outcome(again=True)
+        while end.again:
+            end = table.settle(again, again.on_tick(datetime.fromisoformat(AS_OF)))
+            for state in wire(end.restored) + wire(end.changes):
+                heard[state["alertId"]] = state
         while again.unread:
             for state in wire(table.settle(again, again.read_through(2)).restored):
                 heard[state["alertId"]] = state
@@ -161,3 +164,28 @@ def test_each_changed_case_is_summarised_with_its_rows() -> None:
     assert key == SUMMARY + b"X123456" and case.next_at is not None
     assert json.loads(value) == {"now": "2025-07-01T09:00:00+00:00",
                                  "next": case.next_at.isoformat(), "writes": 1}
+
+
+def test_the_clock_moves_over_what_falls_due_a_slice_of_cases_at_a_time() -> None:
+    """Deadlines fall due at midnight, so many cases at once: each outcome takes a slice, and
+    the message is given again until the event itself applies."""
+    crns = [f"A{n:06d}" for n in range(5)]
+    history = [allocated(at("2025-07-01"), crn=crn) for crn in crns]
+    later = json.dumps(contact(at("2025-08-01"), crn="B000001")).encode()
+    with local_table() as table:
+        watch = PartitionWatch(Policy(), table.scan, open_cases=1, slice_cases=2)
+        table.settle(watch, watch.opening())
+        for item in history:
+            table.take(watch, json.dumps(item).encode())
+        slices = []
+        outcome = Outcome(again=True)
+        while outcome.again:
+            outcome = table.settle(watch, watch.on_message(later))
+            slices.append(outcome)
+        assert [len({view.crn for view in o.changes}) for o in slices] == [2, 2, 1]
+        assert [o.event_type for o in slices] == [None, None, "contact.recorded"]
+        caseload = Caseload()
+        for item in history:
+            caseload.apply(parse_event(json.dumps(item)))
+        expected = each_event(caseload.apply(parse_event(later)).changes)
+        assert each_event([view for o in slices for view in o.changes]) == expected

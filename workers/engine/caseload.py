@@ -63,22 +63,31 @@ class Caseload:
         self.expect(case.crn, case.next_at)
         return Applied(False, changes + applied)
 
-    def advance(self, now: datetime) -> list[AlertView]:
-        """Move the clock forward to `now` and publish what falls due on the way."""
+    def advance(self, now: datetime, most: int | None = None) -> list[AlertView]:
+        """Move the clock forward to `now` and publish what falls due on the way: for at most
+        `most` cases, if given, the rest waiting for the next call (see `falls_due`)."""
         if self.now is not None and now < self.now:
             raise ValueError(f"the clock cannot go back from {self.now} to {now}")
         self.now = now
         changes: list[AlertView] = []
         while self._due and self._due[0][0] <= now:
+            if most is not None and most <= 0:
+                break
             at, crn = heapq.heappop(self._due)
             if self._next.get(crn) != at:
                 continue  # moved since: its current entry is elsewhere in the heap
             del self._next[crn]
+            if most is not None:
+                most -= 1
             case = self.cases[crn]
             changes.extend(case.advance(now))
             self._changed.add(crn)
             self.expect(crn, case.next_at)
         return changes
+
+    def falls_due(self, now: datetime) -> bool:
+        """Whether advancing to `now` has something to do (a moved entry may make it so)."""
+        return bool(self._due) and self._due[0][0] <= now
 
     def adopt(self, case: CaseState) -> None:
         """Take over a case restored from a snapshot, with its pending deadlines."""

@@ -155,6 +155,9 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
             wall_now = datetime.now(UTC) if settings.clock == "wall" else None
             owner = await watch(message.partition)
             outcome = owner.on_message(event.value, wall_now)
+            while outcome.again:  # the clock moved over more than a slice of cases
+                await settle(owner, message.partition, outcome)
+                outcome = owner.on_message(event.value, wall_now)
             await settle(owner, message.partition, outcome)
             record_event(outcome, wall_now)
             if outcome.rejection is not None:
@@ -210,7 +213,11 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
                 continue
             partition = event.message.partition
             owner = await watch(partition)
-            await settle(owner, partition, owner.on_tick(now.astimezone(UTC)))
+            outcome = owner.on_tick(now.astimezone(UTC))
+            await settle(owner, partition, outcome)
+            while outcome.again:
+                outcome = owner.on_tick(now.astimezone(UTC))
+                await settle(owner, partition, outcome)
             event.ack()
             yield None
 

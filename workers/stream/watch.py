@@ -18,7 +18,7 @@ from schemas.parse import Rejection, parse_event
 from workers.engine.alert import AlertView, Breach, wire_timestamp
 from workers.engine.case import CaseState
 from workers.engine.caseload import Caseload
-from workers.engine.facts import Assignment
+from workers.engine.facts import Assignment, at_utc
 from workers.engine.policy import Policy
 from workers.engine.snapshot import (
     FORMAT_ROW,
@@ -49,12 +49,18 @@ class Outcome:
     # Table rows to write (engine/snapshot.py: only what changed, and each changed case's
     # summary), at once, before anything is awaited.
     rows: list[Row] = field(default_factory=list)
+    # The message is not done: settle this, then give the same message again. The clock moves
+    # over what falls due a slice of cases at a time, so no more than a slice is held open.
+    again: bool = False
     # Cases whose pending deadlines changed, as (region, crn, record JSON): for the due-soon
     # lists `casewatch notify` puts in each team's digest.
     deadlines: list[tuple[str, str, bytes]] = field(default_factory=list)
 
 
 DEFAULT_OPEN_CASES = 2_000
+# Cases falling due handled per outcome: deadlines fall due at midnight, so at national size
+# one clock movement can reach 17,000 cases, each held open until its rows are written.
+SLICE_CASES = 500
 Said = tuple[Assignment, tuple[tuple[str, date], ...]]  # who held it, which deadlines
 
 
@@ -63,7 +69,8 @@ class PartitionWatch:
     `open_cases` cases are kept decoded between messages."""
 
     def __init__(self, policy: Policy, scan: Scan | None = None,
-                 open_cases: int = DEFAULT_OPEN_CASES) -> None:
+                 open_cases: int = DEFAULT_OPEN_CASES, slice_cases: int = SLICE_CASES) -> None:
+        self.slice_cases = slice_cases
         self.files = CaseFiles(scan or (lambda key: ()), policy, open_cases, self._read,
                                self._closed)
         self.caseload = Caseload(policy, self.files)
@@ -127,7 +134,8 @@ class PartitionWatch:
         return len(self.files.unread) + len(self._restored)
 
     def on_message(self, raw: bytes, wall_now: datetime | None = None) -> Outcome:
-        """One case-events message. With a wall clock the clock moves to `wall_now` first."""
+        """One case-events message. With a wall clock the clock moves to `wall_now` first.
+        `again` while more falls due on the way than a slice: give the message again."""
         with self._holding():
             return self._on_message(raw, wall_now)
 
@@ -137,8 +145,15 @@ class PartitionWatch:
         except Rejection as rejection:
             return Outcome(rejection=rejection)
         changes: list[AlertView] = []
+        target = self._clock_for(event, wall_now)
+        if target is not None and self.caseload.falls_due(target):
+            changes = self.caseload.advance(target, most=self.slice_cases)
+            if self.caseload.falls_due(target):
+                return self._announce(Outcome(again=True, changes=changes,
+                                              rows=self._rows(changes),
+                                              deadlines=self._deadlines(changes)))
         if wall_now is not None and (self.caseload.now is None or wall_now > self.caseload.now):
-            changes = self.caseload.advance(wall_now)
+            changes += self.caseload.advance(wall_now)
         try:
             applied = self.caseload.apply(event)
         except Exception as error:
@@ -158,13 +173,29 @@ class PartitionWatch:
                                       event_type=event.eventType,
                                       occurred_at=event.occurredAt))
 
+    def _clock_for(self, event: CaseEvent, wall_now: datetime | None) -> datetime | None:
+        """The instant the clock reaches before `event` applies: the wall clock's if later, and
+        the event's if later still (a duplicate moves nothing but the wall clock)."""
+        clock = self.caseload.now
+        if wall_now is not None and (clock is None or wall_now > clock):
+            clock = wall_now
+        case = self.caseload.cases.get(event.crn)
+        if case is not None and event.eventId in case.event_ids:
+            return clock
+        moment = at_utc(event.occurredAt)
+        return moment if clock is None or moment > clock else clock
+
     def on_tick(self, now: datetime) -> Outcome:
-        """Advance the clock to `now` (never back): fire what falls due, persist what changed."""
-        if self.caseload.now is not None and now <= self.caseload.now:
+        """Advance the clock to `now` (never back): fire what falls due, persist what changed.
+        `again` while more falls due than a slice."""
+        clock = self.caseload.now
+        if clock is not None and (now < clock or (now == clock
+                                  and not self.caseload.falls_due(now))):
             return Outcome()
         with self._holding():
-            changes = self.caseload.advance(now)
-            return self._announce(Outcome(changes=changes, rows=self._rows(changes),
+            changes = self.caseload.advance(now, most=self.slice_cases)
+            return self._announce(Outcome(again=self.caseload.falls_due(now), changes=changes,
+                                          rows=self._rows(changes),
                                           deadlines=self._deadlines(changes)))
 
     @contextmanager
