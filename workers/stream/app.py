@@ -95,6 +95,7 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
                    else None)
     hang_partition = fault_partition(settings.fault)
     sequence = InputSequence(app, settings, registry)
+    sending = asyncio.Lock()
 
     async def watch(partition: int) -> PartitionWatch:
         if partition not in watches:
@@ -132,6 +133,13 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
         owner.tidy()
         metrics.baseline(outcome.restored, partition)
         metrics.alerts(outcome.changes, partition)
+        # One outcome's sends at a time, in the order the outcomes were made: sending awaits,
+        # and another agent's or the read-through's later state of the same alert must not
+        # overtake this one (a stale announcement sent last would stand on the compacted topic).
+        async with sending:
+            await send(outcome)
+
+    async def send(outcome: Outcome) -> None:
         for change in [*outcome.restored, *outcome.changes]:
             topic = await regional(settings.alerts_topic(change.assignment.region))
             await topic.send(
@@ -196,9 +204,15 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
         for partition, loaded in list(watches.items()):
             began = time.perf_counter()
             while loaded.unread and time.perf_counter() - began < READ_THROUGH_SECONDS / 2:
-                if watches.get(partition) is not loaded:
-                    break  # revoked while its alerts were being sent
-                await settle(loaded, partition, loaded.read_through(READ_THROUGH_SLICE))
+                # The states are read under the lock, so no change made after them is sent
+                # before them.
+                async with sending:
+                    if watches.get(partition) is not loaded:
+                        break  # revoked while its alerts were being sent
+                    outcome = loaded.read_through(READ_THROUGH_SLICE)
+                    loaded.tidy()
+                    metrics.baseline(outcome.restored, partition)
+                    await send(outcome)
 
     @app.agent(ticks, concurrency=1)
     async def process_ticks(stream: faust.StreamT[bytes]) -> AsyncIterator[None]:
