@@ -96,10 +96,7 @@ def measure(tail: Path, table_path: Path, open_cases: int) -> dict[str, float]:
         metrics.alerts(outcome.changes)
 
     def take(watch: PartitionWatch, line: bytes) -> None:
-        outcome = watch.on_message(line)
-        settle(watch, outcome)
-        while outcome.again:
-            outcome = watch.on_message(line)
+        for outcome in watch.message(line):
             settle(watch, outcome)
 
     lines = tail.read_bytes().splitlines()

@@ -16,7 +16,12 @@ PROJECT = Path(__file__).resolve().parent.parent
 
 
 def start_worker(settings: Settings) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-m", "workers.cli", "worker"], cwd=PROJECT,
+    return start_module(settings, "workers.cli", "worker")
+
+
+def start_module(settings: Settings, module: str, *arguments: str) -> subprocess.Popen[bytes]:
+    """`python -m module arguments` with `settings` in its environment."""
+    return subprocess.Popen([sys.executable, "-m", module, *arguments], cwd=PROJECT,
                             env={**os.environ, **settings.environment()},
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 

@@ -4,25 +4,30 @@
 
 Starts a broker on free loopback ports, publishes a simulated cohort, starts one worker in
 event-clock mode and times from its start until the consumer group has committed every event
-(startup included; it is reported separately). In the same run it times the worker's shell
-alone (parse, engine, table rows into RocksDB, at most --open-cases cases decoded) over the same
-events without Kafka, as the baseline the Kafka path is compared with. By default one
-partition, so one worker does all the work; with `--partitions 4 --workers 2` it measures
-scale-out: the workers start together, and the rate after the group's first commit includes
-any rebalance as the second one joins.
+(startup included; the rate after the group's first commit is reported separately). Baselines
+in the same run, over the same events: the worker's shell alone without Kafka (parse, engine,
+table rows into RocksDB, at most --open-cases cases decoded); a bare aiokafka consumer reading
+the topic (no group, no commits); and faust's floor (bench/faust_floor.py), the worker's faust
+app with an agent that only acks, then one that also writes two table rows per event. Each
+Kafka run has its own consumer group, so each reads every event. By default one partition, so
+one worker does all the work; with `--partitions 4 --workers 2` it measures scale-out: the
+workers start together, and the rate after the group's first commit includes any rebalance as
+the second one joins.
 """
 
 import argparse
+import asyncio
 import io
 import tempfile
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
+from aiokafka import AIOKafkaConsumer
 from faust.stores.rocksdb import RocksDBOptions
 
-from bench.processes import local_broker, start_worker, stop_worker
+from bench.processes import local_broker, start_module, stop_worker
 from workers.engine.policy import Policy
 from workers.runtime import tune_gc
 from workers.simulate import Simulation, write_jsonl
@@ -56,13 +61,10 @@ def main() -> None:
         started = time.perf_counter()
         shell = PartitionWatch(Policy(), lambda key: db.items(from_key=key), args.open_cases)
         for line in lines:
-            again = True
-            while again:
-                outcome = shell.on_message(line)
+            for outcome in shell.message(line):
                 for key, value in outcome.rows:
                     db.put(key, value)
                 shell.tidy()
-                again = outcome.again
         shell_seconds = time.perf_counter() - started
         db.close()
 
@@ -71,30 +73,77 @@ def main() -> None:
             open_cases=args.open_cases) as settings:
         publish(settings, lines)
         _, goal = progress(settings, [settings.events_topic])
-        launched = time.perf_counter()
-        workers = [start_worker(replace(settings, clock="event",
-                                        state_dir=Path(home) / f"state-{number}",
-                                        web_port=free_port()))
-                   for number in range(args.workers)]
-        first = None
-        try:
-            while (done := progress(settings, [settings.events_topic])[0]) < goal:
-                if first is None and done > 0:
-                    first = (time.perf_counter(), done)
-                time.sleep(0.2)
-            finished = time.perf_counter()
-        finally:
-            for worker in workers:
-                worker.terminate()
-            for worker in workers:
-                stop_worker(worker)
-    steady = (goal - first[1]) / (finished - first[0]) if first else float("nan")
+        bare = asyncio.run(drain(settings, goal))
+
+        def group(name: str) -> Settings:
+            # Its own consumer group, table changelog and state: each run reads every event.
+            return replace(settings, app_id=f"{settings.app_id}-{name}", clock="event",
+                           state_dir=Path(home) / f"state-{name}", web_port=free_port())
+
+        floors = {rows: committed(group(f"floor{rows}"), goal, 1, "bench.faust_floor",
+                                  *(["--rows"] if rows else []))
+                  for rows in (False, True)}
+        worker = committed(group("worker"), goal, args.workers, "workers.cli", "worker")
     print(f"events: {len(lines)}; {args.workers} worker(s) on {args.partitions} partition(s)")
     print(f"worker shell without Kafka: {len(lines) / shell_seconds:,.0f} events/s")
-    print(f"worker on Kafka, from start: {goal / (finished - launched):,.0f} events/s "
-          f"({finished - launched:.1f}s including startup)")
-    print(f"worker on Kafka, after the first commit: {steady:,.0f} events/s")
+    print(f"bare aiokafka consumer draining the topic: {goal / bare:,.0f} events/s")
+    for name, rate in [("faust, an agent that only acks", floors[False]),
+                       ("faust, an agent that acks and writes two table rows", floors[True]),
+                       ("worker on Kafka", worker)]:
+        print(f"{name}: {rate.steady:,.0f} events/s after the first commit; "
+              f"{goal / rate.seconds:,.0f} from start ({rate.seconds:.1f}s)")
+    print(f"ratios: worker / shell {worker.steady * shell_seconds / len(lines):.2f}, "
+          f"worker / faust floor {worker.steady / floors[False].steady:.2f}, "
+          f"worker / bare consumer {worker.steady * bare / goal:.3f}")
 
+
+@dataclass(frozen=True)
+class Rate:
+    seconds: float  # from the processes' start until the group committed every event
+    steady: float  # events/s from the group's first commit on (startup left out)
+
+
+def committed(settings: Settings, goal: int, processes: int, module: str,
+              *arguments: str) -> Rate:
+    """Start `processes` copies of `python -m module arguments` in one consumer group and time
+    them until the group has committed `goal` events."""
+    launched = time.perf_counter()
+    started = [start_module(replace(settings, web_port=free_port(),
+                                    state_dir=settings.state_dir.with_name(
+                                        f"{settings.state_dir.name}-{number}")),
+                            module, *arguments)
+               for number in range(processes)]
+    first = None
+    try:
+        while (done := progress(settings, [settings.events_topic])[0]) < goal:
+            if any(process.poll() is not None for process in started):
+                raise SystemExit(f"bench: {module} {' '.join(arguments)} exited early")
+            if first is None and done > 0:
+                first = (time.perf_counter(), done)
+            time.sleep(0.2)
+        finished = time.perf_counter()
+    finally:
+        for process in started:
+            process.terminate()
+        for process in started:
+            stop_worker(process)
+    steady = (goal - first[1]) / (finished - first[0]) if first else float("nan")
+    return Rate(finished - launched, steady)
+
+
+async def drain(settings: Settings, goal: int) -> float:
+    """Seconds for a bare consumer (no group, no commits) to read `goal` events."""
+    consumer = AIOKafkaConsumer(settings.events_topic, bootstrap_servers=settings.bootstrap_servers,
+                                auto_offset_reset="earliest", enable_auto_commit=False)
+    await consumer.start()
+    try:
+        began, read = time.perf_counter(), 0
+        while read < goal:
+            batches = await consumer.getmany(timeout_ms=1000, max_records=10_000)
+            read += sum(len(batch) for batch in batches.values())
+        return time.perf_counter() - began
+    finally:
+        await consumer.stop()
 
 if __name__ == "__main__":
     main()

@@ -30,15 +30,15 @@ class LocalTable:
 
     def take(self, watch: PartitionWatch, raw: bytes) -> Outcome:
         """One message as the worker takes it: every slice settled, merged into one outcome."""
-        outcome = self.settle(watch, watch.on_message(raw))
-        while outcome.again:
-            more = self.settle(watch, watch.on_message(raw))
-            more.restored = outcome.restored + more.restored
-            more.changes = outcome.changes + more.changes
-            more.rows = outcome.rows + more.rows
-            more.deadlines = outcome.deadlines + more.deadlines
-            outcome = more
-        return outcome
+        merged = Outcome()
+        for outcome in watch.message(raw):
+            self.settle(watch, outcome)
+            outcome.restored = merged.restored + outcome.restored
+            outcome.changes = merged.changes + outcome.changes
+            outcome.rows = merged.rows + outcome.rows
+            outcome.deadlines = merged.deadlines + outcome.deadlines
+            merged = outcome
+        return merged
 
     def close(self) -> None:
         self.db.close()

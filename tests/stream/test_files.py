@@ -20,7 +20,7 @@ from workers.engine.alert import AlertView
 from workers.engine.caseload import Caseload
 from workers.engine.policy import Policy
 from workers.engine.snapshot import FORMAT_ROW, SUMMARY, whole_case_rows
-from workers.stream.watch import Outcome, PartitionWatch
+from workers.stream.watch import PartitionWatch
 
 
 @contextmanager
@@ -87,9 +87,8 @@ def test_cases_on_disk_publish_what_cases_in_memory_do(history: list[dict[str, A
             for state in wire(table.settle(again, outcome).restored):
                 heard[state["alertId"]] = state
         feed(table, again, history[stop:], heard)
-        end = Outcome(again=True)
-        while end.again:
-            end = table.settle(again, again.on_tick(datetime.fromisoformat(AS_OF)))
+        for end in again.tick(datetime.fromisoformat(AS_OF)):
+            table.settle(again, end)
             for state in wire(end.restored) + wire(end.changes):
                 heard[state["alertId"]] = state
         while again.unread:
@@ -177,11 +176,7 @@ def test_the_clock_moves_over_what_falls_due_a_slice_of_cases_at_a_time() -> Non
         table.settle(watch, watch.opening())
         for item in history:
             table.take(watch, json.dumps(item).encode())
-        slices = []
-        outcome = Outcome(again=True)
-        while outcome.again:
-            outcome = table.settle(watch, watch.on_message(later))
-            slices.append(outcome)
+        slices = [table.settle(watch, outcome) for outcome in watch.message(later)]
         assert [len({view.crn for view in o.changes}) for o in slices] == [2, 2, 1]
         assert [o.event_type for o in slices] == [None, None, "contact.recorded"]
         caseload = Caseload()

@@ -26,7 +26,7 @@ from typing import Any, cast
 
 import faust
 from faust.sensors.prometheus import setup_prometheus_sensors
-from faust.types import TP
+from faust.types import TP, TableT
 from prometheus_client import CollectorRegistry
 
 from workers.engine.policy import Policy
@@ -49,8 +49,14 @@ READ_THROUGH_SECONDS = 0.1  # half of each interval goes to reading cases not ye
 READ_THROUGH_SLICE = 20  # cases read between two awaits
 
 
-def build_app(settings: Settings, policy: Policy) -> faust.App:
-    app = faust.App(
+# Every value is bytes we validate or produce ourselves: no faust codecs anywhere.
+RAW: dict[str, Any] = {"key_type": bytes, "value_type": bytes, "key_serializer": "raw",
+                       "value_serializer": "raw"}
+
+
+def faust_app(settings: Settings) -> faust.App:
+    """The worker's faust app, no agents yet (the benchmarks' faust floor shares it)."""
+    return faust.App(
         settings.app_id,
         broker=f"kafka://{settings.bootstrap_servers}",
         broker_credentials=faust_credentials(settings),
@@ -71,19 +77,24 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
         # produce request per message: the sends were 15% of the worker's time, most of it
         # socket writes. faust flushes before every commit, so nothing waits longer than that.
         producer_linger=0.005,
-        # Every value is bytes we validate or produce ourselves: no faust codecs anywhere.
         key_serializer="raw",
         value_serializer="raw",
     )
-    raw: dict[str, Any] = {"key_type": bytes, "value_type": bytes, "key_serializer": "raw",
-                           "value_serializer": "raw"}
-    events = app.topic(settings.events_topic, partitions=settings.partitions, **raw)
+
+
+def case_table(app: faust.App, settings: Settings) -> TableT[bytes, bytes]:
+    return app.Table("cases", partitions=settings.partitions,
+                     options={"driver": "rocksdict", **TABLE_OPTIONS},
+                     key_type=bytes, value_type=bytes)
+
+
+def build_app(settings: Settings, policy: Policy) -> faust.App:
+    app = faust_app(settings)
+    events = app.topic(settings.events_topic, partitions=settings.partitions, **RAW)
     ticks = app.topic(settings.ticks_topic, partitions=settings.partitions,
-                      retention=timedelta(hours=6), **raw)
-    dead_letter = app.topic(settings.dead_letter_topic, partitions=1, **raw)
-    cases = app.Table("cases", partitions=settings.partitions,
-                      options={"driver": "rocksdict", **TABLE_OPTIONS},
-                      key_type=bytes, value_type=bytes)
+                      retention=timedelta(hours=6), **RAW)
+    dead_letter = app.topic(settings.dead_letter_topic, partitions=1, **RAW)
+    cases = case_table(app, settings)
     watches: dict[int, PartitionWatch] = {}
     regional_topics: dict[str, faust.TopicT] = {}
     registry = CollectorRegistry()
@@ -116,23 +127,25 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
         topic = regional_topics.get(name)
         if topic is None:
             topic = app.topic(name, partitions=settings.partitions, compacting=True,
-                              deleting=False, **raw)
+                              deleting=False, **RAW)
             await topic.maybe_declare()
             regional_topics[name] = topic
         return topic
 
-    async def settle(owner: PartitionWatch, partition: int, outcome: Outcome) -> None:
+    def keep(owner: PartitionWatch, partition: int, outcome: Outcome) -> None:
         # The rows first, with nothing awaited since the outcome was made: a case closes only
         # once its change is in the table, and two agents' rows for one case keep their order.
-        # Alerts are not awaited either: faust flushes the producer before it commits the
-        # offset of the message that caused these sends, so they are delivered before it
-        # counts as done; and what a crash loses is announced again when the partition is
-        # next taken on.
         for key, value in outcome.rows:
             cases[key] = value
         owner.tidy()
         metrics.baseline(outcome.restored, partition)
         metrics.alerts(outcome.changes, partition)
+
+    async def settle(owner: PartitionWatch, partition: int, outcome: Outcome) -> None:
+        # Alerts are not awaited: faust flushes the producer before it commits the offset of
+        # the message that caused these sends, so they are delivered before it counts as done;
+        # and what a crash loses is announced again when the partition is next taken on.
+        keep(owner, partition, outcome)
         # One outcome's sends at a time, in the order the outcomes were made: sending awaits,
         # and another agent's or the read-through's later state of the same alert must not
         # overtake this one (a stale announcement sent last would stand on the compacted topic).
@@ -162,12 +175,9 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
             started = time.perf_counter()
             wall_now = datetime.now(UTC) if settings.clock == "wall" else None
             owner = await watch(message.partition)
-            outcome = owner.on_message(event.value, wall_now)
-            while outcome.again:  # the clock moved over more than a slice of cases
+            for outcome in owner.message(event.value, wall_now):  # one or more slices
                 await settle(owner, message.partition, outcome)
-                outcome = owner.on_message(event.value, wall_now)
-            await settle(owner, message.partition, outcome)
-            record_event(outcome, wall_now)
+            record_event(outcome, wall_now)  # the last slice's: the event's own
             if outcome.rejection is not None:
                 reason = outcome.rejection.reason
                 log.warning("dead-lettered partition %d offset %d: %s", message.partition,
@@ -210,8 +220,7 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
                     if watches.get(partition) is not loaded:
                         break  # revoked while its alerts were being sent
                     outcome = loaded.read_through(READ_THROUGH_SLICE)
-                    loaded.tidy()
-                    metrics.baseline(outcome.restored, partition)
+                    keep(loaded, partition, outcome)
                     await send(outcome)
 
     @app.agent(ticks, concurrency=1)
@@ -227,10 +236,7 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
                 continue
             partition = event.message.partition
             owner = await watch(partition)
-            outcome = owner.on_tick(now.astimezone(UTC))
-            await settle(owner, partition, outcome)
-            while outcome.again:
-                outcome = owner.on_tick(now.astimezone(UTC))
+            for outcome in owner.tick(now.astimezone(UTC)):
                 await settle(owner, partition, outcome)
             event.ack()
             yield None
@@ -281,7 +287,10 @@ def owned(app: faust.App, topic: str) -> list[TP]:
 
 def run_worker(settings: Settings, policy: Policy, loglevel: str = "warning") -> None:
     collapse_repeats()
-    app = build_app(settings, policy)
+    run_app(build_app(settings, policy), loglevel)
+
+
+def run_app(app: faust.App, loglevel: str = "warning") -> None:
     worker = faust.Worker(app, loglevel=loglevel, quiet=True)
     # faust's terminal spinner sets the root logger to DEBUG so that it turns on every record:
     # every debug call in aiokafka and faust then builds a record. Profiled: 10% of the worker's

@@ -7,7 +7,7 @@ so the worker and its tests share it; the faust agents only move bytes in and ou
 
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -132,6 +132,16 @@ class PartitionWatch:
         """Cases not yet announced since this process took the partition on: not read, or read
         (by a deadline, or the gauges' refresh) with their announcement still to go out."""
         return len(self.files.unread) + len(self._restored)
+
+    def message(self, raw: bytes, wall_now: datetime | None = None) -> Iterator[Outcome]:
+        """One message's outcomes, a slice of what falls due at a time, the last with the
+        event's own. Lazy: the shell settles each (its rows written) before asking for the
+        next, so no more than a slice of cases is held open."""
+        return _slices(lambda: self.on_message(raw, wall_now))
+
+    def tick(self, now: datetime) -> Iterator[Outcome]:
+        """A tick's outcomes, a slice at a time, as `message`."""
+        return _slices(lambda: self.on_tick(now))
 
     def on_message(self, raw: bytes, wall_now: datetime | None = None) -> Outcome:
         """One case-events message. With a wall clock the clock moves to `wall_now` first.
@@ -289,6 +299,14 @@ class PartitionWatch:
             self._announced[crn] = said
             records.append((assignment.region, crn, deadlines_record(crn, assignment, found, now)))
         return records
+
+
+def _slices(step: Callable[[], Outcome]) -> Iterator[Outcome]:
+    outcome = step()
+    yield outcome
+    while outcome.again:
+        outcome = step()
+        yield outcome
 
 
 def deadlines_record(crn: str, assignment: Assignment, found: list[Breach],
