@@ -102,6 +102,7 @@ def measure(tail: Path, table_path: Path, open_cases: int) -> dict[str, float]:
     lines = tail.read_bytes().splitlines()
     began = time.perf_counter()
     watch = PartitionWatch(Policy(), scan, open_cases)
+    watch.closing.append(metrics.cases.tally_of(watch.caseload).closing)  # as the worker
     settle(watch, watch.opening())
     take(watch, lines[0])
     figures: dict[str, float] = {"first_event_s": time.perf_counter() - began,

@@ -175,8 +175,12 @@ class CaseloadCollector(Collector):
         return recounted
 
     def tally_of(self, caseload: Caseload) -> CaseloadTally:
-        """The tally kept for a caseload given at the last refresh."""
-        return self._tallies[caseload]
+        """The tally kept for a caseload, made now if none is (the next refresh keeps it if it
+        is given the caseload)."""
+        tally = self._tallies.get(caseload)
+        if tally is None:
+            tally = self._tallies[caseload] = CaseloadTally(caseload)
+        return tally
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         answers = GaugeMetricFamily(

@@ -5,7 +5,9 @@ change only when the case changes (an event, an alert published) or when the clo
 instant known in advance: its implementation standard coming into scope. (No event lies ahead of
 the clock: a caseload moves its clock to an event's time before applying it.)
 `CaseloadTally.refresh` recounts exactly those cases, so its cost follows what changed since the
-last refresh, not the caseload. Pure: the clock is the caseload's.
+last refresh, not the caseload; a case kept on disk that closes before then is counted as
+it closes (`closing`), so a refresh need not read it again. Pure: the clock is the
+caseload's.
 """
 
 import heapq
@@ -112,9 +114,18 @@ class CaseloadTally:
         changed = self.caseload.take_changed()
         while self._wake and self._wake[0][0] <= now:
             changed.add(heapq.heappop(self._wake)[1])
+        cases = self.caseload.cases
         for crn in changed:
-            self._recount(crn, now)
+            self._recount(crn, cases[crn], now)
         return len(changed)
+
+    def closing(self, case: CaseState) -> None:
+        """A case kept on disk is leaving memory: if it changed since the last refresh, count
+        it now rather than read it again then. Its share as of now is what a refresh would
+        find, since only a change or a wake (both of which bring it back) can move it."""
+        now = self.caseload.now
+        if now is not None and self.caseload.counted(case.crn):
+            self._recount(case.crn, case, now)
 
     def oldest_ages(self) -> dict[TeamSeverity, float]:
         """Per team and severity, seconds on the caseload's clock since the oldest open alert
@@ -151,9 +162,9 @@ class CaseloadTally:
             value = tuple(self._one(item) for item in value)
         return self._common.setdefault(value, value)
 
-    def _recount(self, crn: str, now: datetime) -> None:
+    def _recount(self, crn: str, case: CaseState, now: datetime) -> None:
         before = self._shares.get(crn, NOTHING)
-        after = share(self.caseload.cases[crn], now, self.caseload.policy)
+        after = share(case, now, self.caseload.policy)
         if after == before:
             return
         after = self._kept(after)

@@ -11,6 +11,7 @@ from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from prometheus_client import CollectorRegistry
 
 from schemas.parse import parse_event
 from tests.builders import alerts, allocated, at, contact, run
@@ -20,6 +21,7 @@ from workers.engine.alert import AlertView
 from workers.engine.caseload import Caseload
 from workers.engine.policy import Policy
 from workers.engine.snapshot import FORMAT_ROW, SUMMARY, whole_case_rows
+from workers.metrics import QualityMetrics
 from workers.stream.watch import PartitionWatch
 
 
@@ -184,3 +186,49 @@ def test_the_clock_moves_over_what_falls_due_a_slice_of_cases_at_a_time() -> Non
             caseload.apply(parse_event(json.dumps(item)))
         expected = each_event(caseload.apply(parse_event(later)).changes)
         assert each_event([view for o in slices for view in o.changes]) == expected
+
+
+def figures(metrics: QualityMetrics) -> dict[tuple[str, tuple[str, ...]], float]:
+    return {(family.name, tuple(sample.labels.values())): sample.value
+            for family in metrics.cases.collect() for sample in family.samples}
+
+
+@settings(max_examples=40, deadline=None)
+@given(history=caseload_history(), data=st.data())
+def test_gauges_over_cases_on_disk_equal_those_over_cases_in_memory(
+        history: list[dict[str, Any]], data: st.DataObject) -> None:
+    """Cases closing are counted as they close (the tally's `closing`), so the figures at every
+    refresh are those of the same events in memory."""
+    open_cases = data.draw(st.integers(1, 3), label="open cases")
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(history)), max_size=4), label="cuts"))
+    on_disk, in_memory = QualityMetrics(CollectorRegistry()), QualityMetrics(CollectorRegistry())
+    caseload = Caseload()
+    with local_table() as table:
+        watch = PartitionWatch(Policy(), table.scan, open_cases)
+        watch.closing.append(on_disk.cases.tally_of(watch.caseload).closing)
+        table.settle(watch, watch.opening())
+        for start, end in zip([0, *cuts], [*cuts, len(history)], strict=True):
+            for item in history[start:end]:
+                table.take(watch, json.dumps(item).encode())
+                caseload.apply(parse_event(json.dumps(item)))
+            if caseload.now is None:
+                continue
+            on_disk.caseloads([watch.caseload])
+            in_memory.caseloads([caseload])
+            assert figures(on_disk) == figures(in_memory)
+
+
+def test_a_refresh_reads_no_case_that_closed_after_it_changed() -> None:
+    metrics = QualityMetrics(CollectorRegistry())
+    with local_table() as table:
+        watch = PartitionWatch(Policy(), table.scan, open_cases=2)
+        watch.closing.append(metrics.cases.tally_of(watch.caseload).closing)
+        table.settle(watch, watch.opening())
+        for number in range(10):
+            table.take(watch, json.dumps(allocated(at("2025-07-01"), crn=f"A{number:06d}")
+                                         ).encode())
+        assert watch.files.open == 2
+        reads = watch.files.reads
+        assert metrics.caseloads([watch.caseload]) == 2  # the two still open
+        assert watch.files.reads == reads
+        assert sum(metrics.cases.tally_of(watch.caseload).active.values()) == 10

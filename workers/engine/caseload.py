@@ -109,6 +109,13 @@ class Caseload:
         """Count the case as changed (first read by a shell that keeps cases on disk)."""
         self._changed.add(crn)
 
+    def counted(self, crn: str) -> bool:
+        """Take the case off the changed ones (a shell has just counted it); whether it was."""
+        if crn in self._changed:
+            self._changed.discard(crn)
+            return True
+        return False
+
     def take_changed(self) -> set[str]:
         """The cases adopted, applied to, advanced or touched since the last call: for shells
         that keep per-case figures current without walking the caseload."""

@@ -117,6 +117,7 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
             db = cast(Any, cases.data)._db_for_partition(partition)
             loaded = watches[partition] = PartitionWatch(
                 policy, lambda key: db.items(from_key=key), settings.open_cases)
+            loaded.closing.append(metrics.cases.tally_of(loaded.caseload).closing)
             await settle(loaded, partition, loaded.opening())
             log.info("partition %d: %d cases, %d read through to be announced again", partition,
                      len(loaded.files), loaded.unread)

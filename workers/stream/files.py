@@ -23,7 +23,7 @@ Scan = Callable[[bytes], Iterable[Row]]  # the table's rows from a key on, in ke
 # Told of each read: the case, the instant it was restored to, and whether this is the first
 # read since this process took the case over.
 OnRead = Callable[[CaseState, datetime, bool], None]
-OnClose = Callable[[str], None]
+OnClose = Callable[[CaseState], None]  # told of each case as it closes
 
 
 class CaseFiles:
@@ -102,5 +102,5 @@ class CaseFiles:
         open case is written to the table: the shell writes a change's rows as soon as it is
         made, with no await between, so any moment between messages will do."""
         while len(self._open) > self.limit:
-            crn, _ = self._open.popitem(last=False)
-            self._on_close(crn)
+            _, case = self._open.popitem(last=False)
+            self._on_close(case)

@@ -77,6 +77,9 @@ class PartitionWatch:
         # Per open case, what its last deadlines record said (who held it, which deadlines).
         self._announced: dict[str, Said] = {}
         self._restored: dict[str, list[AlertView]] = {}  # first reads not yet announced
+        # Told of each case as it closes, before it leaves memory: the gauges' tally recounts
+        # one waiting for its refresh then, rather than read it again for the refresh.
+        self.closing: list[Callable[[CaseState], None]] = []
         self._opening: list[Row] = []
         if scan is None:
             self._opening = [FORMAT_ROW]
@@ -244,8 +247,10 @@ class PartitionWatch:
             if said is not None:
                 self._announced[case.crn] = said[0]
 
-    def _closed(self, crn: str) -> None:
-        self._announced.pop(crn, None)
+    def _closed(self, case: CaseState) -> None:
+        self._announced.pop(case.crn, None)
+        for hear in self.closing:
+            hear(case)
 
     def _rows(self, changes: list[AlertView], event: CaseEvent | None = None) -> list[Row]:
         now = self.caseload.now
