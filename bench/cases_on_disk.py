@@ -13,7 +13,8 @@ without Kafka: it takes the partition on (a PartitionWatch over the table, at mo
 `--open-cases` decoded) and applies the first held-back event, timed (the restart); applies the
 rest of them, each outcome's rows written as the worker writes them and the gauges refreshed
 every 1,000 events, about as often as its timer would (throughput, and memory while the
-partition is in use); and reads the partition through, as the worker does in the background
+partition is in use; the longest message, which is the one whose clock crossed the busiest
+midnight, and the refreshes' time); and reads the partition through, as the worker does in the background
 (its time, and memory after, with every case counted in the gauges). Memory is the child's
 resident set, peak from the kernel and current, minus its own before it opened the table
 (interpreter and libraries). With `--open-cases` at or above the caseload every case stays
@@ -108,12 +109,23 @@ def measure(tail: Path, table_path: Path, open_cases: int) -> dict[str, float]:
     figures: dict[str, float] = {"first_event_s": time.perf_counter() - began,
                                  "cases": len(watch.files), "after_first_event": rss() - base}
     began = time.perf_counter()
+    longest = refreshing = longest_refresh = 0.0
     for number, line in enumerate(lines[1:], 1):
+        started = time.perf_counter()
         take(watch, line)
+        took = time.perf_counter() - started
+        longest = max(longest, took)
         if number % REFRESH_EVERY == 0:
+            started = time.perf_counter()
             metrics.caseloads([watch.caseload], warming={watch.caseload})
+            took = time.perf_counter() - started
+            refreshing, longest_refresh = refreshing + took, max(longest_refresh, took)
     figures["events"] = len(lines)
     figures["events_per_s"] = (len(lines) - 1) / (time.perf_counter() - began)
+    # The longest message is the one whose clock crossed the busiest midnight.
+    figures["longest_message_s"] = longest
+    figures["refresh_s"], figures["longest_refresh_s"] = refreshing, longest_refresh
+    figures["reads"] = watch.files.reads
     figures["peak_processing"] = peak() - base
     began = time.perf_counter()
     while watch.unread:
@@ -169,13 +181,15 @@ def main() -> None:
         return
     mib = 2**20
     print(f"{'cases':>8} {'open':>7} {'first event':>12} {'tail events':>12} {'ev/s':>6} "
-          f"{'peak MiB':>9} {'read-through':>13} {'after MiB':>10} {'peak MiB':>9}")
+          f"{'longest':>8} {'peak MiB':>9} {'read-through':>13} {'after MiB':>10} "
+          f"{'peak MiB':>9}")
     for cases in args.cases:
         with tempfile.TemporaryDirectory(prefix="casewatch-disk-") as name:
             for limit, f in run(cases, args.days, args.tail, args.open_cases, Path(name)):
                 print(json.dumps(f), file=sys.stderr)  # every figure, for the record
                 print(f"{cases:>8,} {limit:>7,} {f['first_event_s']:>11.2f}s "
                       f"{f['events']:>12,.0f} {f['events_per_s']:>6,.0f} "
+                      f"{f['longest_message_s']:>7.1f}s "
                       f"{f['peak_processing'] / mib:>9,.0f} {f['read_through_s']:>12.1f}s "
                       f"{f['after_read_through'] / mib:>10,.0f} {f['peak'] / mib:>9,.0f}",
                       flush=True)
