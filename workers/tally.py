@@ -41,11 +41,16 @@ class Share:
     active: ActiveKey | None  # while allocated and not closed
     oldest: tuple[tuple[TeamSeverity, datetime], ...]  # earliest openedAt of its open alerts
     wake: datetime | None  # the next instant at which the share changes with the clock alone
-    # SPEC §12, live: the case's group in each dimension and the measures it breaches, under
-    # (region, pdu); the stages its needs have reached, under (region, pdu, team).
+    # SPEC §12, live: the case's group in each dimension, under (region, pdu), and the
+    # measures it breaches, counted under each of its groups (kept apart, not multiplied out:
+    # few cases share a product, many share its factors); the stages its needs have reached,
+    # under (region, pdu, team).
     groups: tuple[GroupKey, ...] = ()
-    breached: tuple[BreachKey, ...] = ()
+    breached: tuple[str, ...] = ()
     needs: tuple[NeedKey, ...] = ()
+
+    def breach_keys(self) -> list[BreachKey]:
+        return [(*group, measure) for group in self.groups for measure in self.breached]
 
 
 NOTHING = Share((), None, (), None)
@@ -79,8 +84,7 @@ def share(case: CaseState, now: datetime, policy: Policy) -> Share:
     wake = in_scope_at if in_scope_at > now else None
     read = profiled(case, now)
     groups = tuple((region, pdu, d, g) for d, g in read.groups.items()) if read else ()
-    breached = tuple((region, pdu, d, g, m) for d, g in read.groups.items()
-                     for m in sorted(read.breached)) if read else ()
+    breached = tuple(sorted(read.breached)) if read else ()
     needs = tuple((region, pdu, answered.team, need.value, stage)
                   for need, stage in need_stages(case, now))
     return Share(answers, active, tuple(sorted(earliest.items())), wake, groups, breached, needs)
@@ -176,8 +180,8 @@ class CaseloadTally:
             self.yes[key] += yes
         self.groups.subtract(before.groups)
         self.groups.update(after.groups)
-        self.breached.subtract(before.breached)
-        self.breached.update(after.breached)
+        self.breached.subtract(before.breach_keys())
+        self.breached.update(after.breach_keys())
         self.needs.subtract(before.needs)
         self.needs.update(after.needs)
         if before.active is not None:
