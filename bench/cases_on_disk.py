@@ -14,10 +14,10 @@ without Kafka: it takes the partition on (a PartitionWatch over the table, at mo
 rest of them, each outcome's rows written as the worker writes them and the gauges refreshed
 every 1,000 events, about as often as its timer would (throughput, and memory while the
 partition is in use; the longest message, which is the one whose clock crossed the busiest
-midnight, and the refreshes' time); and reads the partition through, as the worker does in the background
-(its time, and memory after, with every case counted in the gauges). Memory is the child's
-resident set, peak from the kernel and current, minus its own before it opened the table
-(interpreter and libraries). With `--open-cases` at or above the caseload every case stays
+midnight, and the refreshes' time); and reads the partition through, as the worker does in
+the background (its time, and memory after, with every case counted in the gauges). Memory
+is the child's resident set, peak from the kernel and current, minus its own before it opened
+the table (interpreter and libraries). With `--open-cases` at or above the caseload every case stays
 decoded, as before this design.
 """
 
