@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 
 import faust
 
+from workers.engine.snapshot import SUMMARY
 from workers.stream.app import RAW, acked_by_hand, case_table, faust_app, run_app
 from workers.stream.settings import Settings
 
@@ -27,7 +28,7 @@ def floor_app(settings: Settings, rows: bool) -> faust.App:
         async for event in acked_by_hand(stream).events():
             if rows:
                 table[event.key] = event.value
-                table[b"\x01" + event.key] = event.value
+                table[SUMMARY + event.key] = event.value
             event.ack()
             yield None
 

@@ -145,5 +145,6 @@ async def drain(settings: Settings, goal: int) -> float:
     finally:
         await consumer.stop()
 
+
 if __name__ == "__main__":
     main()

@@ -120,7 +120,7 @@ class CaseloadTally:
             changed.add(heapq.heappop(self._wake)[1])
         cases = self.caseload.cases
         for crn in changed:
-            self._recount(crn, cases[crn], now)
+            self._recount(cases[crn], now)
         return len(changed)
 
     def closing(self, case: CaseState) -> None:
@@ -129,7 +129,7 @@ class CaseloadTally:
         find, since only a change or a wake (both of which bring it back) can move it."""
         now = self.caseload.now
         if now is not None and self.caseload.counted(case.crn):
-            self._recount(case.crn, case, now)
+            self._recount(case, now)
 
     def oldest_ages(self) -> dict[TeamSeverity, float]:
         """Per team and severity, seconds on the caseload's clock since the oldest open alert
@@ -166,7 +166,8 @@ class CaseloadTally:
             value = tuple(self._one(item) for item in value)
         return self._common.setdefault(value, value)
 
-    def _recount(self, crn: str, case: CaseState, now: datetime) -> None:
+    def _recount(self, case: CaseState, now: datetime) -> None:
+        crn = case.crn
         before = self._shares.get(crn, NOTHING)
         after = share(case, now, self.caseload.policy)
         if after == before:
