@@ -31,11 +31,13 @@ from prometheus_client import CollectorRegistry
 
 from workers.engine.policy import Policy
 from workers.metrics import QualityMetrics
+from workers.stream.books import Books
 from workers.stream.liveness import watch_liveness
 from workers.stream.logs import collapse_repeats
 from workers.stream.security import faust_credentials
 from workers.stream.sequence import InputSequence
 from workers.stream.settings import Settings
+from workers.stream.topic import PromptTopic
 from workers.stream.watch import Outcome, PartitionWatch
 
 log = logging.getLogger("casewatch.worker")
@@ -79,6 +81,7 @@ def faust_app(settings: Settings) -> faust.App:
         producer_linger=0.005,
         key_serializer="raw",
         value_serializer="raw",
+        Topic=PromptTopic,  # every topic, the table's changelog too
     )
 
 
@@ -101,11 +104,12 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
     metrics = QualityMetrics(registry)
     # faust's own sensors (lag, rebalances, sends) and ours, on the worker's /metrics.
     setup_prometheus_sensors(app, pattern="/metrics", registry=registry, name_prefix="faust")
-    watch_liveness(app, settings, registry,
+    books = Books(settings)
+    watch_liveness(app, settings, books, registry,
                    lambda partition: watches[partition].caseload.now if partition in watches
                    else None)
     hang_partition = fault_partition(settings.fault)
-    sequence = InputSequence(app, settings, registry)
+    sequence = InputSequence(app, books, registry)
     sending = asyncio.Lock()
 
     async def watch(partition: int) -> PartitionWatch:

@@ -15,31 +15,27 @@ faust's consumer keeps its own books that a rebalance can leave wrong (measured 
 The last two reach into faust's Consumer (`_gap`, `_unacked_messages`): no public API does it.
 """
 
-import asyncio
 import logging
 from typing import Any
 
 import faust
 from faust.types import TP
-from kafka import KafkaAdminClient
 from prometheus_client import CollectorRegistry, Counter
 
-from workers.stream.admin import admin_client, committed_offsets
+from workers.stream.books import Books
 from workers.stream.continuity import Continuity, Step
-from workers.stream.settings import Settings
 
 log = logging.getLogger("casewatch.worker")
 
 
 class InputSequence:
-    def __init__(self, app: faust.App, settings: Settings, registry: CollectorRegistry) -> None:
+    def __init__(self, app: faust.App, books: Books, registry: CollectorRegistry) -> None:
         self.app = app
-        self.settings = settings
+        self.books = books
         self.continuity = Continuity()
         self.gaps = Counter("casewatch_input_gaps", "Gaps in the input offsets faust handed "
                             "the events agent: sought back (recovered) or absent from the log",
                             ["outcome"], registry=registry)
-        self._admin: KafkaAdminClient | None = None
 
     async def admit(self, message: Any) -> bool:
         """Whether the agent takes this message; if not, it is neither processed nor acked."""
@@ -89,14 +85,7 @@ class InputSequence:
 
     async def _start_of(self, tp: TP) -> int:
         """The group's committed offset, asked of the broker, or the log's start without one."""
-        if self._admin is None:
-            self._admin = admin_client(self.settings,
-                                       client_id=f"{self.settings.app_id}-continuity")
-        committed = await asyncio.get_running_loop().run_in_executor(
-            None, committed_offsets, self._admin, self.settings.app_id, tp.topic,
-            [tp.partition])
-        start = committed[tp.partition]
+        start = (await self.books.committed(tp.topic, [tp.partition]))[tp.partition]
         if start is None:
-            consumer: Any = self.app.consumer
-            start = (await consumer.earliest_offsets(tp))[tp]
-        return int(start)
+            start = (await self.books.starts([tp]))[tp]
+        return start
