@@ -162,6 +162,9 @@ class CaseloadTally:
 
     def _one(self, value: Any) -> Any:
         """The one copy of `value`, a tuple built of strings, bools and such tuples, or None."""
+        kept = self._common.get(value)
+        if kept is not None:  # most shares repeat one already kept: no need to go inside it
+            return kept
         if isinstance(value, tuple):
             value = tuple(self._one(item) for item in value)
         return self._common.setdefault(value, value)
