@@ -7,8 +7,11 @@ readable by nobody but operators granted it.)
 """
 
 import json
+import urllib.error
 import urllib.request
 from pathlib import Path
+
+import pytest
 
 from tests.mutations import FREE_TEXT
 from tests.stream.conftest import WorkerProcess, read_topic, run_through_worker
@@ -72,3 +75,14 @@ def test_free_text_never_leaves_the_worker(settings: Settings, workers: list[Wor
         assert not any(word in reason for reason in reasons), (word, reasons)
         assert word not in log, word
         assert word not in metrics, word
+    assert_case_table_not_served(worker.web_port, json.loads(alerts[0][1])["crn"])
+
+
+def assert_case_table_not_served(port: int, crn: str) -> None:
+    """faust serves its tables' rows over HTTP unless told not to (`/table/cases/{key}/`), and
+    where each key lives (`/router/...`): neither is offered by the worker's web server."""
+    for path in ("/table/", "/table/cases/", f"/table/cases/{crn}/", "/router/",
+                 f"/router/cases/{crn}/"):
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10)
+        assert refused.value.code == 404, path

@@ -4,10 +4,13 @@ crash recovery, scaling out, and regional subscriptions."""
 import io
 import json
 import time
+import urllib.request
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.builders import allocated, at, contact
 from tests.stream.conftest import (
@@ -72,11 +75,34 @@ def test_worker_in_event_clock_mode_ends_with_exactly_replays_alerts(
 ) -> None:
     stream = simulated(60)
     report = replayed(stream)
-    run_through_worker(settings, workers, tmp_path / "w1", stream, report["asOf"])
+    worker = run_through_worker(settings, workers, tmp_path / "w1", stream, report["asOf"])
     expected = {a["alertId"]: a for a in report["alerts"]}
     assert len(expected) > 100
     assert any(a["resolution"] == "WITHDRAWN" for a in expected.values())
     assert final_alerts(settings) == expected
+    assert_faust_sensors_count(worker, settings, len(stream.splitlines()))
+
+
+def assert_faust_sensors_count(worker: WorkerProcess, settings: Settings, events: int) -> None:
+    """faust's sensors on the worker's /metrics, which the worker-health dashboard and the lag
+    alert read: every event received, and the input's log end and commit at the last event."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{worker.web_port}/metrics",
+                                timeout=10) as answer:
+        samples = [sample for family in text_string_to_metric_families(answer.read().decode())
+                   for sample in family.samples]
+
+    def value(name: str, **labels: str) -> float:
+        found = [sample.value for sample in samples
+                 if sample.name == name and labels.items() <= sample.labels.items()]
+        assert found, name
+        return sum(found)
+
+    topic, partition = settings.events_topic, "0"
+    assert value("faust_messages_received_per_topic_total", topic=topic) == events
+    assert value("faust_topic_partition_end_offset", topic=topic, partition=partition) == events
+    assert value("faust_topic_partition_offset_commited", topic=topic,
+                 partition=partition) == events
+    assert value("faust_total_events_total") >= events  # the ticks agent's too
 
 
 def test_bad_messages_go_to_the_dead_letter_topic_with_reasons(
