@@ -1,10 +1,11 @@
 """`casewatch topics create`: the topics of SPEC §8, with their partitions, replication,
 compaction and retention, created idempotently."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from kafka import KafkaAdminClient, TopicPartition
-from kafka.admin import NewTopic
+from kafka.admin import NewTopic, OffsetSpec
 from kafka.errors import (
     TopicAlreadyExistsError,
     TopicAuthorizationFailedError,
@@ -52,6 +53,23 @@ def committed_offsets(admin: KafkaAdminClient, group: str, topic: str,
     answer = admin.list_group_offsets({group: [TopicPartition(topic, p) for p in partitions]})
     found = {tp.partition: meta.offset for tp, meta in answer.get(group, {}).items()}
     return {p: found[p] if found.get(p, -1) >= 0 else None for p in partitions}
+
+
+def partitions_of(admin: KafkaAdminClient, topic: str) -> list[int]:
+    """The topic's partitions; none while it does not exist (it is not created by asking)."""
+    (found,) = admin.describe_topics([topic])
+    return sorted(partition["partition_index"] for partition in found.get("partitions") or ())
+
+
+def log_offsets(admin: KafkaAdminClient, partitions: Iterable[TopicPartition],
+                spec: OffsetSpec) -> dict[TopicPartition, int]:
+    """Where each partition's log starts (`EARLIEST`: its first offset still kept) or ends
+    (`LATEST`: the offset its next message will take)."""
+    asked = list(partitions)
+    if not asked:
+        return {}
+    answer = admin.list_partition_offsets(dict.fromkeys(asked, spec))
+    return {tp: answer[tp].offset for tp in asked}
 
 
 def alert_regions(settings: Settings) -> list[str]:

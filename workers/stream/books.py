@@ -18,7 +18,7 @@ from faust.types import TP
 from kafka import KafkaAdminClient, TopicPartition
 from kafka.admin import OffsetSpec
 
-from workers.stream.admin import admin_client, committed_offsets
+from workers.stream.admin import admin_client, committed_offsets, log_offsets
 from workers.stream.settings import Settings
 
 T = TypeVar("T")
@@ -47,11 +47,9 @@ class Books:
 
     async def _offsets(self, partitions: Iterable[TP], spec: OffsetSpec) -> dict[TP, int]:
         asked = list(partitions)
-        if not asked:
-            return {}
-        answer = await self._ask(lambda admin: admin.list_partition_offsets(
-            {TopicPartition(tp.topic, tp.partition): spec for tp in asked}))
-        return {tp: answer[TopicPartition(tp.topic, tp.partition)].offset for tp in asked}
+        answer = await self._ask(lambda admin: log_offsets(
+            admin, (TopicPartition(tp.topic, tp.partition) for tp in asked), spec))
+        return {tp: answer[TopicPartition(tp.topic, tp.partition)] for tp in asked}
 
     async def _ask(self, question: Callable[[KafkaAdminClient], T]) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._thread, self._put, question)

@@ -2,23 +2,22 @@
 
 from collections.abc import Iterable
 
-from kafka import KafkaConsumer, TopicPartition
+from kafka import TopicPartition
+from kafka.admin import OffsetSpec
 from kafka.errors import KafkaError
 
-from workers.stream.admin import admin_client
-from workers.stream.security import kafka_python
+from workers.stream.admin import admin_client, log_offsets, partitions_of
 from workers.stream.settings import Settings
 
 
 def progress(settings: Settings, topics: Iterable[str]) -> tuple[int, int]:
     """(messages the worker group has committed, messages in the topics). Before the group's
     coordinator answers, nothing counts as committed."""
-    consumer = KafkaConsumer(**kafka_python(settings))
     admin = admin_client(settings, "casewatch-lag")
     try:
         partitions = [TopicPartition(topic, p) for topic in topics
-                      for p in sorted(consumer.partitions_for_topic(topic) or ())]
-        ends = consumer.end_offsets(partitions)
+                      for p in partitions_of(admin, topic)]
+        ends = log_offsets(admin, partitions, OffsetSpec.LATEST)
         try:
             committed = admin.list_group_offsets(settings.app_id).get(settings.app_id, {})
         except KafkaError:
@@ -27,7 +26,6 @@ def progress(settings: Settings, topics: Iterable[str]) -> tuple[int, int]:
                    if tp in committed)
         return done, sum(ends.values())
     finally:
-        consumer.close()
         admin.close()
 
 
