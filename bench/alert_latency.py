@@ -12,6 +12,7 @@ evidence is the assessment's eventId). The first 10 s of each rate are warm-up a
 
 import argparse
 import json
+import os
 import statistics
 import tempfile
 import threading
@@ -102,16 +103,28 @@ def measure(settings: Settings, rate: float, seconds: float, first_case: int,
     return latencies, counted[0]
 
 
+def pin(pid: int, cpus: set[int]) -> None:
+    """Every thread of process `pid` on `cpus` (threads it starts later inherit it)."""
+    for thread in os.listdir(f"/proc/{pid}/task"):
+        os.sched_setaffinity(int(thread), cpus)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rates", type=float, nargs="+", default=[200.0, 500.0])
     parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--pin", action="store_true",
+                        help="the worker on CPU 1; the broker and the load generator on CPU 0")
     args = parser.parse_args()
+    if args.pin:
+        os.sched_setaffinity(0, {0})  # the broker, started from here, inherits it
     with tempfile.TemporaryDirectory() as home, local_broker(
             Path(home), "latency", partitions=1, clock="event", state_dir=Path(home) / "state",
             web_port=free_port()) as settings:
         worker = start_worker(settings)
+        if args.pin:
+            pin(worker.pid, {1})
         try:
             start = datetime(2025, 7, 1, tzinfo=UTC)
             measure(settings, 20, 20, 0, start)  # the worker joins and warms up
