@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,11 +20,28 @@ def start_worker(settings: Settings) -> subprocess.Popen[bytes]:
     return start_module(settings, "workers.cli", "worker")
 
 
-def start_module(settings: Settings, module: str, *arguments: str) -> subprocess.Popen[bytes]:
-    """`python -m module arguments` with `settings` in its environment."""
-    return subprocess.Popen([sys.executable, "-m", module, *arguments], cwd=PROJECT,
+def start_module(settings: Settings, module: str, *arguments: str,
+                 tree: Path = PROJECT) -> subprocess.Popen[bytes]:
+    """`python -m module arguments` with `settings` in its environment, from the code in `tree`
+    (this checkout, or another revision's: see `revision`)."""
+    return subprocess.Popen([sys.executable, "-m", module, *arguments], cwd=tree,
                             env={**os.environ, **settings.environment()},
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+@contextmanager
+def revision(rev: str) -> Iterator[Path]:
+    """Another revision of this project checked out beside it (a git worktree), for a baseline
+    run in the same benchmark; removed on leaving."""
+    with tempfile.TemporaryDirectory() as home:
+        tree = Path(home) / "tree"
+        subprocess.run(["git", "-C", str(PROJECT), "worktree", "add", "--quiet", "--detach",
+                        str(tree), rev], check=True)
+        try:
+            yield tree
+        finally:
+            subprocess.run(["git", "-C", str(PROJECT), "worktree", "remove", "--force",
+                            str(tree)], check=True)
 
 
 def stop_worker(worker: subprocess.Popen[bytes]) -> None:

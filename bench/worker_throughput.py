@@ -1,6 +1,7 @@
 """End-to-end throughput of streaming workers on a real local Kafka broker.
 
     ./run bench worker [--cases N] [--partitions P --workers W] [--open-cases N]
+                       [--against REV [--pairs N]]
 
 Starts a broker on free loopback ports, publishes a simulated cohort, starts one worker in
 event-clock mode and times from its start until the consumer group has committed every event
@@ -12,7 +13,9 @@ app with an agent that only acks, then one that also writes two table rows per e
 Kafka run has its own consumer group, so each reads every event. By default one partition, so
 one worker does all the work; with `--partitions 4 --workers 2` it measures scale-out: the
 workers start together, and the rate after the group's first commit includes any rebalance as
-the second one joins.
+the second one joins. With `--against REV`, the worker is then run again, alternately from
+revision REV (a git worktree) and from this checkout, `--pairs` times each on the same broker and
+events: a before-and-after measured in one run.
 """
 
 import argparse
@@ -27,7 +30,7 @@ from pathlib import Path
 from aiokafka import AIOKafkaConsumer
 from faust.stores.rocksdb import RocksDBOptions
 
-from bench.processes import local_broker, start_module, stop_worker
+from bench.processes import PROJECT, local_broker, revision, start_module, stop_worker
 from workers.engine.policy import Policy
 from workers.runtime import tune_gc
 from workers.simulate import Simulation, write_jsonl
@@ -47,6 +50,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--open-cases", type=int, default=Settings.open_cases,
                         help="cases each partition keeps decoded (CASEWATCH_OPEN_CASES)")
+    parser.add_argument("--against", metavar="REV",
+                        help="also run the worker from this git revision, alternating with this "
+                             "checkout's")
+    parser.add_argument("--pairs", type=int, default=2,
+                        help="how many runs of each with --against")
     args = parser.parse_args()
     buffer = io.StringIO()
     write_jsonl(Simulation(cases=args.cases, seed=9, start=date(2025, 4, 1), days=182,
@@ -84,6 +92,14 @@ def main() -> None:
                                   *(["--rows"] if rows else []))
                   for rows in (False, True)}
         worker = committed(group("worker"), goal, args.workers, "workers.cli", "worker")
+        pairs = []
+        if args.against:
+            with revision(args.against) as tree:
+                pairs = [(committed(group(f"before{n}"), goal, args.workers, "workers.cli",
+                                    "worker", tree=tree),
+                          committed(group(f"after{n}"), goal, args.workers, "workers.cli",
+                                    "worker"))
+                         for n in range(args.pairs)]
     print(f"events: {len(lines)}; {args.workers} worker(s) on {args.partitions} partition(s)")
     print(f"worker shell without Kafka: {len(lines) / shell_seconds:,.0f} events/s")
     print(f"bare aiokafka consumer draining the topic: {goal / bare:,.0f} events/s")
@@ -95,6 +111,11 @@ def main() -> None:
     print(f"ratios: worker / shell {worker.steady * shell_seconds / len(lines):.2f}, "
           f"worker / faust floor {worker.steady / floors[False].steady:.2f}, "
           f"worker / bare consumer {worker.steady * bare / goal:.3f}")
+    if pairs:
+        runs = "; ".join(f"{before.steady:,.0f} / {after.steady:,.0f}" for before, after in pairs)
+        ratio = sum(after.steady for _, after in pairs) / sum(b.steady for b, _ in pairs)
+        print(f"worker at {args.against} / this checkout, alternating, events/s after the first "
+              f"commit: {runs}; this checkout / {args.against}: {ratio:.2f}")
 
 
 @dataclass(frozen=True)
@@ -104,14 +125,14 @@ class Rate:
 
 
 def committed(settings: Settings, goal: int, processes: int, module: str,
-              *arguments: str) -> Rate:
-    """Start `processes` copies of `python -m module arguments` in one consumer group and time
-    them until the group has committed `goal` events."""
+              *arguments: str, tree: Path = PROJECT) -> Rate:
+    """Start `processes` copies of `python -m module arguments` (from the code in `tree`) in one
+    consumer group and time them until the group has committed `goal` events."""
     launched = time.perf_counter()
     started = [start_module(replace(settings, web_port=free_port(),
                                     state_dir=settings.state_dir.with_name(
                                         f"{settings.state_dir.name}-{number}")),
-                            module, *arguments)
+                            module, *arguments, tree=tree)
                for number in range(processes)]
     first = None
     try:
