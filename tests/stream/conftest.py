@@ -17,6 +17,7 @@ import pytest
 from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 from prometheus_client.parser import text_string_to_metric_families
+from prometheus_client.samples import Sample
 
 from workers.stream.admin import admin_client
 from workers.stream.broker import Broker, free_port
@@ -196,16 +197,22 @@ def read_through(worker: WorkerProcess) -> bool:
         if attempt:
             time.sleep(1.1)
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{worker.web_port}/metrics",
-                                        timeout=5) as answer:
-                text = answer.read().decode()
+            scraped = samples(worker)
         except OSError:
             return False
-        if any(sample.value for family in text_string_to_metric_families(text)
-               if family.name == "casewatch_partition_cases_unread"
-               for sample in family.samples):
+        if any(sample.value for sample in scraped
+               if sample.name == "casewatch_partition_cases_unread"):
             return False
     return True
+
+
+def samples(worker: WorkerProcess) -> list[Sample]:
+    """Every sample on the worker's /metrics now."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{worker.web_port}/metrics",
+                                timeout=5) as answer:
+        text = answer.read().decode()
+    return [sample for family in text_string_to_metric_families(text)
+            for sample in family.samples]
 
 
 def read_topic(settings: Settings, topic: str) -> list[Any]:

@@ -4,13 +4,10 @@ crash recovery, scaling out, and regional subscriptions."""
 import io
 import json
 import time
-import urllib.request
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-
-from prometheus_client.parser import text_string_to_metric_families
 
 from tests.builders import allocated, at, contact
 from tests.stream.conftest import (
@@ -22,6 +19,7 @@ from tests.stream.conftest import (
     read_topic,
     run_through_worker,
     run_to_end,
+    samples,
     start_worker,
     wait_for_group,
 )
@@ -86,13 +84,10 @@ def test_worker_in_event_clock_mode_ends_with_exactly_replays_alerts(
 def assert_faust_sensors_count(worker: WorkerProcess, settings: Settings, events: int) -> None:
     """faust's sensors on the worker's /metrics, which the worker-health dashboard and the lag
     alert read: every event received, and the input's log end and commit at the last event."""
-    with urllib.request.urlopen(f"http://127.0.0.1:{worker.web_port}/metrics",
-                                timeout=10) as answer:
-        samples = [sample for family in text_string_to_metric_families(answer.read().decode())
-                   for sample in family.samples]
+    scraped = samples(worker)
 
     def value(name: str, **labels: str) -> float:
-        found = [sample.value for sample in samples
+        found = [sample.value for sample in scraped
                  if sample.name == name and labels.items() <= sample.labels.items()]
         assert found, name
         return sum(found)
