@@ -24,12 +24,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 import faust
-from faust.types import TP, TableT
+from faust.types import TP, TableT, TransportT
 from prometheus_client import CollectorRegistry
 
 from workers.engine.policy import Policy
 from workers.metrics import QualityMetrics
 from workers.stream.books import Books
+from workers.stream.consumer import PromptTransport
 from workers.stream.liveness import watch_liveness
 from workers.stream.logs import collapse_repeats
 from workers.stream.security import faust_credentials
@@ -55,9 +56,14 @@ RAW: dict[str, Any] = {"key_type": bytes, "value_type": bytes, "key_serializer":
                        "value_serializer": "raw"}
 
 
+class WorkerApp(faust.App):
+    def _new_transport(self) -> TransportT:
+        return PromptTransport(self.conf.broker_consumer, self)  # see consumer.py
+
+
 def faust_app(settings: Settings) -> faust.App:
     """The worker's faust app, no agents yet (the benchmarks' faust floor shares it)."""
-    return faust.App(
+    return WorkerApp(
         settings.app_id,
         broker=f"kafka://{settings.bootstrap_servers}",
         broker_credentials=faust_credentials(settings),
