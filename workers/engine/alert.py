@@ -1,7 +1,7 @@
 """The alert lifecycle: a breach placed on a case, and the state published for it (SPEC §5)."""
 
 import hashlib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -53,8 +53,13 @@ class AlertView:
     before: "AlertView | None" = field(default=None, compare=False, repr=False)
 
     def after(self, before: "AlertView | None") -> "AlertView":
-        """This state as a change from `before`."""
-        return replace(self, before=before)
+        """This state as a change from `before`. (Not `dataclasses.replace`, which looks every
+        field up by name: a fifth of the engine's publishing time.)"""
+        return AlertView(
+            self.alert_id, self.rule, self.crn, self.status, self.resolution, self.opened_at,
+            self.due, self.resolved_at, self.assignment, self.rosh, self.details, self.evidence,
+            before,
+        )
 
     @property
     def summary(self) -> str:

@@ -256,11 +256,13 @@ class CaseState:
                    for b in self.breaches.get(rule_id, {}).values())
 
     def _schedule(self, now: datetime) -> None:
-        if any(moment <= now for moment in self._next_by_rule.values()):
+        soonest = min(self._next_by_rule.values()) if self._next_by_rule else None
+        if soonest is not None and soonest <= now:
             self._next_by_rule = {}
             for rule_id, by_id in self.breaches.items():
                 upcoming = [m for b in by_id.values() for m in (b.opened_at, b.resolved_at)
                             if m is not None and m > now]
                 if upcoming:
                     self._next_by_rule[rule_id] = min(upcoming)
-        self.next_at = min(self._next_by_rule.values()) if self._next_by_rule else None
+            soonest = min(self._next_by_rule.values()) if self._next_by_rule else None
+        self.next_at = soonest
