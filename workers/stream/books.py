@@ -53,9 +53,10 @@ class Books:
         return {tp: answer[TopicPartition(tp.topic, tp.partition)] for tp in asked}
 
     async def _ask(self, question: Callable[[KafkaAdminClient], T]) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._thread, self._put, question)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._thread, self._answer, question)
 
-    def _put(self, question: Callable[[KafkaAdminClient], T]) -> T:
+    def _answer(self, question: Callable[[KafkaAdminClient], T]) -> T:
         # Made on this thread, and only ever used on it.
         if self._admin is None:
             self._admin = admin_client(self.settings, client_id=f"{self.settings.app_id}-books")

@@ -6,8 +6,8 @@ clock. A partition with work waiting and no progress for CASEWATCH_STALL_SECONDS
 - `casewatch_partition_stalled{partition}` is 1 (the `CasewatchPartitionStalled` alert);
 - `GET /health` on the worker's web port answers 503 with the partitions and why;
 - with `--exit-on-stall`, the worker exits non-zero so its supervisor restarts it, when a
-  second look (2-5 s later) finds the partition still stalled. A restarted
-  worker resumes from the committed offsets, and duplicates change nothing: nothing is lost.
+  second look (2-5 s later) finds the partition still stalled. A restarted worker resumes
+  from the committed offsets, and duplicates change nothing: nothing is lost.
 """
 
 import logging
