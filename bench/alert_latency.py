@@ -8,6 +8,8 @@ then an assessment that records neither who is at risk nor the nature of the ris
 A-KS-06 at once (an immediate rule). A consumer reads the alerts topic; an alert's latency is the
 time it was read minus the time its assessment was handed to the producer (the alert's first
 evidence is the assessment's eventId). The first 10 s of each rate are warm-up and not counted.
+Each rate also reports the worker's CPU over its run (every thread, share of one core) and the
+machine's idle share: a late worker with CPU to spare is waiting on something, not at capacity.
 """
 
 import argparse
@@ -22,7 +24,7 @@ from pathlib import Path
 
 from kafka import KafkaConsumer, KafkaProducer
 
-from bench.processes import local_broker, start_worker, stop_worker
+from bench.processes import cpu_seconds, local_broker, machine_ticks, start_worker, stop_worker
 from workers.stream.broker import free_port
 from workers.stream.security import kafka_python
 from workers.stream.settings import Settings
@@ -129,15 +131,23 @@ def main() -> None:
             start = datetime(2025, 7, 1, tzinfo=UTC)
             measure(settings, 20, 20, 0, start)  # the worker joins and warms up
             print(f"{'events/s':>9} {'alerts':>7} {'missing':>8} {'p50 ms':>8} {'p99 ms':>8} "
-                  f"{'max ms':>8}", flush=True)
+                  f"{'max ms':>8} {'worker CPU':>10} {'idle':>5}", flush=True)
             first_case = 1000
             for rate in args.rates:
+                began, used = time.monotonic(), cpu_seconds(worker.pid)
+                idle, ticks = machine_ticks()
                 latencies, expected = measure(settings, rate, args.seconds, first_case, start)
+                # Late alerts with the worker under a core and the machine idle: it is waiting on
+                # something. With the worker at a core, or no idle left: it is at capacity.
+                busy = (cpu_seconds(worker.pid) - used) / (time.monotonic() - began)
+                idle_after, ticks_after = machine_ticks()
+                spare = (idle_after - idle) / (ticks_after - ticks)  # of the whole machine
                 first_case += int(rate * args.seconds)
                 cuts = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0] * 99
                 print(f"{rate:>9,.0f} {len(latencies):>7,} {expected - len(latencies):>8,} "
                       f"{cuts[49] * 1000:>8.0f} {cuts[98] * 1000:>8.0f} "
-                      f"{max(latencies, default=0) * 1000:>8.0f}", flush=True)
+                      f"{max(latencies, default=0) * 1000:>8.0f} {busy:>10.0%} {spare:>5.0%}",
+                      flush=True)
         finally:
             stop_worker(worker)
 

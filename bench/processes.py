@@ -16,6 +16,18 @@ from workers.stream.settings import Settings
 PROJECT = Path(__file__).resolve().parent.parent
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user and system, every thread) the process `pid` has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_ticks() -> tuple[int, int]:
+    """The machine's idle and total CPU time so far, in clock ticks over all its CPUs."""
+    fields = [int(f) for f in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return fields[3] + fields[4], sum(fields)  # idle and iowait; everything
+
+
 def start_worker(settings: Settings) -> subprocess.Popen[bytes]:
     return start_module(settings, "workers.cli", "worker")
 
