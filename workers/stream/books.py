@@ -47,10 +47,11 @@ class Books:
         return await self._offsets(partitions, OffsetSpec.EARLIEST)
 
     async def _offsets(self, partitions: Iterable[TP], spec: OffsetSpec) -> dict[TP, int]:
-        asked = list(partitions)
-        answer = await self._ask(lambda admin: log_offsets(
-            admin, (TopicPartition(tp.topic, tp.partition) for tp in asked), spec))
-        return {tp: answer[TopicPartition(tp.topic, tp.partition)] for tp in asked}
+        # kafka-python's name for each of faust's partitions, made once for the question and
+        # the answer.
+        asked = {TopicPartition(tp.topic, tp.partition): tp for tp in partitions}
+        answer = await self._ask(lambda admin: log_offsets(admin, asked, spec))
+        return {tp: answer[named] for named, tp in asked.items()}
 
     async def _ask(self, question: Callable[[KafkaAdminClient], T]) -> T:
         loop = asyncio.get_running_loop()
