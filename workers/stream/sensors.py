@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import time
 import weakref
-from typing import Any, cast
+from collections.abc import Callable, Hashable
+from typing import Any, Generic, TypeVar, cast
 
 import faust
 from faust.sensors.prometheus import FaustMetrics, PrometheusMonitor, setup_prometheus_sensors
@@ -26,6 +27,21 @@ from faust.types.tuples import PendingMessage, RecordMetadata
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
 __all__ = ["LeanMonitor", "sense"]
+
+K = TypeVar("K", bound=Hashable)
+C = TypeVar("C")
+
+
+class Children(dict[K, C], Generic[K, C]):
+    """A metric's labelled children by key, each looked up (`make`) once, on first use."""
+
+    def __init__(self, make: Callable[[K], C]) -> None:
+        super().__init__()
+        self._make = make
+
+    def __missing__(self, key: K) -> C:
+        child = self[key] = self._make(key)
+        return child
 
 
 def sense(app: faust.App, registry: CollectorRegistry) -> None:
@@ -40,14 +56,22 @@ class LeanMonitor(PrometheusMonitor):
 
     def __init__(self, metrics: FaustMetrics, **kwargs: Any) -> None:
         super().__init__(metrics, **kwargs)
-        self._by_topic: dict[str, Counter] = {}
-        self._read_offset: dict[TP, Gauge] = {}
+        self._by_topic: Children[str, Counter] = Children(
+            lambda topic: metrics.messages_received_per_topics.labels(topic=topic))
+        self._read_offset: Children[TP, Gauge] = Children(
+            lambda tp: metrics.messages_received_per_topics_partition.labels(
+                topic=tp.topic, partition=tp.partition))
         # Weak, as faust's own lookup is: an agent restarted on a rebalance gets a new stream.
         self._by_stream: weakref.WeakKeyDictionary[StreamT[Any], Counter] = (
             weakref.WeakKeyDictionary())
-        self._table_sets: dict[str, Counter] = {}
-        self._table_gets: dict[str, Counter] = {}
-        self._sent_to: dict[str, Counter] = {}
+        self._table_sets: Children[str, Counter] = Children(
+            lambda table: metrics.table_operations.labels(
+                table=f"table.{table}", operation=self.KEYS_UPDATED))
+        self._table_gets: Children[str, Counter] = Children(
+            lambda table: metrics.table_operations.labels(
+                table=f"table.{table}", operation=self.KEYS_RETRIEVED))
+        self._sent_to: Children[str, Counter] = Children(
+            lambda topic: metrics.topic_messages_sent.labels(topic=f"topic.{topic}"))
 
     def _clear_partition_related_metrics(self) -> None:
         # faust removes the per-topic and per-partition children on a rebalance: the kept ones
@@ -61,16 +85,8 @@ class LeanMonitor(PrometheusMonitor):
         metrics = self._metrics
         metrics.messages_received.inc()
         metrics.active_messages.inc()
-        by_topic = self._by_topic.get(tp.topic)
-        if by_topic is None:
-            by_topic = self._by_topic[tp.topic] = (
-                metrics.messages_received_per_topics.labels(topic=tp.topic))
-        by_topic.inc()
-        read = self._read_offset.get(tp)
-        if read is None:
-            read = self._read_offset[tp] = metrics.messages_received_per_topics_partition.labels(
-                topic=tp.topic, partition=tp.partition)
-        read.set(offset)
+        self._by_topic[tp.topic].inc()
+        self._read_offset[tp].set(offset)
 
     def on_stream_event_in(self, tp: TP, offset: int, stream: StreamT[Any],
                            event: EventT[Any]) -> dict[str, Any] | None:
@@ -95,26 +111,14 @@ class LeanMonitor(PrometheusMonitor):
         self._metrics.active_messages.dec()
 
     def on_table_get(self, table: CollectionT, key: Any) -> None:
-        gets = self._table_gets.get(table.name)
-        if gets is None:
-            gets = self._table_gets[table.name] = self._metrics.table_operations.labels(
-                table=f"table.{table.name}", operation=self.KEYS_RETRIEVED)
-        gets.inc()
+        self._table_gets[table.name].inc()
 
     def on_table_set(self, table: CollectionT, key: Any, value: Any) -> None:
-        sets = self._table_sets.get(table.name)
-        if sets is None:
-            sets = self._table_sets[table.name] = self._metrics.table_operations.labels(
-                table=f"table.{table.name}", operation=self.KEYS_UPDATED)
-        sets.inc()
+        self._table_sets[table.name].inc()
 
     def on_send_initiated(self, producer: ProducerT, topic: str, message: PendingMessage,
                           keysize: int, valsize: int) -> Any:
-        sent = self._sent_to.get(topic)
-        if sent is None:
-            sent = self._sent_to[topic] = self._metrics.topic_messages_sent.labels(
-                topic=f"topic.{topic}")
-        sent.inc()
+        self._sent_to[topic].inc()
         return time.monotonic()
 
     def on_send_completed(self, producer: ProducerT, state: Any,
