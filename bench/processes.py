@@ -22,6 +22,19 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def tree_rss(pid: int) -> int:
+    """Resident bytes of the process `pid` and its descendants now (pages they share are
+    counted in each); 0 for one that has gone."""
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0
+    own = next((int(line.split()[1]) * 1024 for line in status.splitlines()
+                if line.startswith("VmRSS:")), 0)
+    return own + sum(tree_rss(int(child)) for child in children)
+
+
 def machine_ticks() -> tuple[int, int]:
     """The machine's idle and total CPU time so far, in clock ticks over all its CPUs."""
     fields = [int(f) for f in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]

@@ -1,16 +1,23 @@
 """Resident memory of `casewatch replay` per case, as the command really runs.
 
     ./run bench memory [--cases 4000 16000] [--days 365] [--format table json]
+                       [--partitions auto 1] [--jobs 1 2]
 
 For each size, a simulated cohort over `--days` is written to a temporary file (the simulator
 streams, so 240,000 cases fit), then `casewatch replay FILE --format F` runs as a child process
 with its output discarded, and its peak resident set size is read from the kernel (wait4's
 rusage, for that child alone). The baseline, in the same run, is the same command on a one-case
 cohort: the interpreter, the libraries and the engine's tables. Per case = (peak - baseline) /
-cases. Peak, not final: it is what the machine must have.
+cases. Peak, not final: it is what the machine must have. `--partitions` runs the command
+with each setting in turn: "auto" is the command's own choice (one partition per 16 MiB of
+input), "1" the whole caseload in memory. `--jobs` sets the processes replaying partitions side
+by side (default 1). The kernel's peak for a process and its children is the largest one's, so
+"tree MiB" also shows the largest sum over the command's processes, sampled from /proc every
+0.1 s (it can miss a short peak, and counts pages they share in each).
 """
 
 import argparse
+import itertools
 import os
 import subprocess
 import sys
@@ -19,6 +26,7 @@ import time
 from datetime import date
 from pathlib import Path
 
+from bench.processes import tree_rss
 from workers.simulate import Simulation, write_jsonl
 
 
@@ -30,20 +38,29 @@ def cohort_file(directory: Path, cases: int, days: int) -> tuple[Path, int]:
     return path, events
 
 
-def peak_rss(path: Path, output: str) -> tuple[int, float]:
-    """The replay command's peak resident memory in bytes, and its wall time in seconds."""
+def peak_rss(path: Path, output: str, partitions: str = "auto",
+             jobs: int = 1) -> tuple[int, int, float]:
+    """The replay command's peak resident memory in bytes (the kernel's: its largest process),
+    the largest sum over its processes sampled every 0.1 s, and its wall time in seconds."""
     started = time.perf_counter()
+    setting = ["--jobs", str(jobs)] + ([] if partitions == "auto" else ["--partitions", partitions])
     child = subprocess.Popen(
-        [sys.executable, "-m", "workers.cli", "replay", str(path), "--format", output],
+        [sys.executable, "-m", "workers.cli", "replay", str(path), "--format", output, *setting],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(child.pid, 0)
+    tree = 0
+    while True:
+        tree = max(tree, tree_rss(child.pid))
+        done, status, usage = os.wait4(child.pid, os.WNOHANG)
+        if done:
+            break
+        time.sleep(0.1)
     elapsed = time.perf_counter() - started
     child.returncode = os.waitstatus_to_exitcode(status)
     assert child.stderr is not None
     if child.returncode != 0:
         raise SystemExit(f"replay failed: {child.stderr.read().decode(errors='replace')}")
     child.stderr.close()
-    return usage.ru_maxrss * 1024, elapsed  # Linux reports KiB
+    return usage.ru_maxrss * 1024, tree, elapsed  # Linux reports KiB
 
 
 def main() -> None:
@@ -53,6 +70,8 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--format", nargs="+", default=["table", "json"],
                         choices=["table", "json"])
+    parser.add_argument("--partitions", nargs="+", default=["auto"])
+    parser.add_argument("--jobs", type=int, nargs="+", default=[1])
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="casewatch-memory-") as name:
         directory = Path(name)
@@ -60,15 +79,20 @@ def main() -> None:
         baseline = {output: peak_rss(tiny, output)[0] for output in args.format}
         print("baseline (one case): " + ", ".join(
             f"{output} {peak / 2**20:,.0f} MiB" for output, peak in baseline.items()))
-        print(f"{'cases':>8} {'events':>10} {'format':>6} {'peak MiB':>9} {'KiB/case':>9} "
-              f"{'seconds':>8}")
+        print(f"{'cases':>8} {'events':>10} {'MiB in':>7} {'format':>6} {'partitions':>10} "
+              f"{'jobs':>4} {'peak MiB':>9} {'KiB/case':>9} {'tree MiB':>9} {'seconds':>8}")
         for cases in args.cases:
             path, events = cohort_file(directory, cases, args.days)
+            size = path.stat().st_size / 2**20
             for output in args.format:
-                peak, elapsed = peak_rss(path, output)
-                per_case = (peak - baseline[output]) / cases / 1024
-                print(f"{cases:>8} {events:>10,} {output:>6} {peak / 2**20:>9,.0f} "
-                      f"{per_case:>9.1f} {elapsed:>8.0f}", flush=True)
+                for partitions, jobs in itertools.product(args.partitions, args.jobs):
+                    if partitions == "1" and jobs > 1:
+                        continue  # in memory: one process whatever --jobs says
+                    peak, tree, elapsed = peak_rss(path, output, partitions, jobs)
+                    per_case = (peak - baseline[output]) / cases / 1024
+                    print(f"{cases:>8} {events:>10,} {size:>7,.0f} {output:>6} {partitions:>10} "
+                          f"{jobs:>4} {peak / 2**20:>9,.0f} {per_case:>9.1f} "
+                          f"{tree / 2**20:>9,.0f} {elapsed:>8.0f}", flush=True)
             path.unlink()
 
 

@@ -2,18 +2,23 @@
 
 import argparse
 import json
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
+from typing import IO, Any
 
 from prometheus_client import CollectorRegistry, generate_latest
 
 from workers.engine.caseload import Caseload
 from workers.engine.policy import Policy, PolicyError
 from workers.errors import CommandError
-from workers.inputs import opened
+from workers.inputs import opened, size_of
 from workers.metrics import QualityMetrics
+from workers.partitioned_replay import MOST_PARTITIONS, partitions_for, replay_in_partitions
+from workers.progress import Progress
 from workers.replay import EmptyReplay, evaluate, read_lines
 from workers.report import Cohort, EventTally, build_report, write_json
 from workers.runtime import tune_gc
@@ -76,6 +81,13 @@ def _add_replay(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("table", "json"), default="table")
     parser.add_argument("--limit", type=int, default=10,
                         help="open alerts listed per severity in the table (default 10)")
+    parser.add_argument("--partitions", type=_partitions,
+                        help="replay the cases in this many partitions, one at a time, to "
+                        "bound memory (default: 1, in memory, up to 16 MiB of input, then one "
+                        "per 16 MiB; 64 for a pipe)")
+    parser.add_argument("--jobs", type=_jobs, default=len(os.sched_getaffinity(0)),
+                        help="processes replaying partitions side by side (default: one per "
+                        "CPU this process may use)")
     parser.add_argument("--metrics-out", type=Path,
                         help="also write the SPEC §9 metrics, as a worker would export them "
                         "for these events, in the Prometheus text format")
@@ -86,26 +98,69 @@ def _evaluate(args: argparse.Namespace, task: str,
               metrics: QualityMetrics | None = None) -> tuple[Caseload, EventTally]:
     """The events of `args.path` (or standard input) through the engine, for replay and
     worklist alike: SPEC §7's reading rules, --policy and --as-of."""
+    with _input(args, task) as (policy, stream, progress):
+        return evaluate(read_lines(stream), policy=policy, as_of=args.as_of,
+                        progress=progress, metrics=metrics)
+
+
+@contextmanager
+def _input(args: argparse.Namespace,
+           task: str) -> Iterator[tuple[Policy, IO[bytes], Progress | None]]:
     tune_gc()
     policy = Policy.load(args.policy) if args.policy else Policy()
     with opened(args.path, task) as (stream, progress):
-        return evaluate(read_lines(stream), policy=policy, as_of=args.as_of,
-                        progress=progress, metrics=metrics)
+        yield policy, stream, progress
 
 
 def _run_replay(args: argparse.Namespace) -> int:
     registry = CollectorRegistry()
     metrics = QualityMetrics(registry) if args.metrics_out else None
-    caseload, tally = _evaluate(args, "replay", metrics)
-    report = build_report(caseload, tally, Cohort(args.cohort_from, args.cohort_to),
-                          stream_alerts=True)
-    if args.metrics_out:
-        args.metrics_out.write_bytes(generate_latest(registry))
-    if args.format == "json":
-        write_json(report, sys.stdout)
-    else:
-        sys.stdout.write(render(report, args.limit))
+    with _replay_report(args, metrics) as report:
+        if args.metrics_out:
+            args.metrics_out.write_bytes(generate_latest(registry))
+        if args.format == "json":
+            write_json(report, sys.stdout)
+        else:
+            sys.stdout.write(render(report, args.limit))
     return 0
+
+
+@contextmanager
+def _replay_report(args: argparse.Namespace,
+                   metrics: QualityMetrics | None) -> Iterator[dict[str, Any]]:
+    """The report, from one caseload in memory or, for an input too large for that, from
+    partitions of cases on disk (workers/partitioned_replay.py). --metrics-out stays in memory:
+    its gauges are counted over the whole caseload at the end."""
+    cohort = Cohort(args.cohort_from, args.cohort_to)
+    if metrics and (args.partitions or 1) > 1:
+        raise CommandError("--metrics-out replays in memory: leave out --partitions")
+    with _input(args, "replay") as (policy, stream, progress):
+        partitions = 1 if metrics else args.partitions or partitions_for(size_of(stream))
+        if partitions > 1:
+            with replay_in_partitions(read_lines(stream), policy=policy, as_of=args.as_of,
+                                      cohort=cohort, partitions=partitions,
+                                      jobs=min(args.jobs, partitions),
+                                      progress=progress) as report:
+                yield report
+            return
+        caseload, tally = evaluate(read_lines(stream), policy=policy, as_of=args.as_of,
+                                   progress=progress, metrics=metrics)
+    yield build_report(caseload, tally, cohort, stream_alerts=True)
+
+
+def _partitions(text: str) -> int:
+    return _count(text, "partitions", 1, MOST_PARTITIONS)
+
+
+def _jobs(text: str) -> int:
+    return _count(text, "jobs", 1, 64)
+
+
+def _count(text: str, what: str, least: int, most: int) -> int:
+    if not text.isdigit() or not least <= int(text) <= most:
+        raise argparse.ArgumentTypeError(f"not a number of {what} from {least} to {most}: "
+                                         f"{text!r}")
+    return int(text)
 
 
 def _add_worklist(parser: argparse.ArgumentParser) -> None:
@@ -124,9 +179,7 @@ def _add_worklist(parser: argparse.ArgumentParser) -> None:
 
 
 def _working_days(text: str) -> int:
-    if not text.isdigit() or not 0 <= int(text) <= 60:
-        raise argparse.ArgumentTypeError(f"not a number of working days from 0 to 60: {text!r}")
-    return int(text)
+    return _count(text, "working days", 0, 60)
 
 
 def _run_worklist(args: argparse.Namespace) -> int:

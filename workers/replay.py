@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import IO, Any
 
+from schemas.events import CaseEvent
 from schemas.parse import Rejection, parse_event
 from workers.engine.alert import AlertView
 from workers.engine.caseload import Caseload
@@ -41,6 +42,32 @@ def evaluate(
     """Every line through the engine (SPEC §7's reading rules), the clock then at `as_of`."""
     caseload = Caseload(policy)
     tally = EventTally()
+    for event, _, started in read_events(lines, tally, progress, metrics):
+        applied = caseload.apply(event)
+        if applied.duplicate:
+            tally.duplicates += 1
+        else:
+            tally.applied += 1
+        if metrics is not None:
+            metrics.event(event.eventType, "duplicate" if applied.duplicate else "applied",
+                          event.occurredAt)
+            metrics.alerts(applied.changes)
+            metrics.processing.observe(time.perf_counter() - started)
+    changes = _advance_to(caseload, as_of)
+    if metrics is not None:
+        metrics.alerts(changes)
+        metrics.caseloads([caseload])
+    return caseload, tally
+
+
+def read_events(
+    lines: Iterable[bytes],
+    tally: EventTally,
+    progress: Progress | None = None,
+    metrics: QualityMetrics | None = None,
+) -> Iterator[tuple[CaseEvent, bytes, float]]:
+    """SPEC §7's reading rules: each valid line's event, with the line and when its reading
+    began; blank lines skipped, the others counted in `tally`, bad ones with their number."""
     for number, line in enumerate(lines, start=1):
         if progress is not None:
             progress.advance(len(line))
@@ -57,37 +84,28 @@ def evaluate(
             if metrics is not None:
                 metrics.event(rejection.event_type, "rejected")
             continue
-        applied = caseload.apply(event)
-        if applied.duplicate:
-            tally.duplicates += 1
-        else:
-            tally.applied += 1
-        if metrics is not None:
-            metrics.event(event.eventType, "duplicate" if applied.duplicate else "applied",
-                          event.occurredAt)
-            metrics.alerts(applied.changes)
-            metrics.processing.observe(time.perf_counter() - started)
+        yield event, line, started
     if progress is not None:
         progress.finish()
-    changes = _advance_to(caseload, as_of)
-    if metrics is not None:
-        metrics.alerts(changes)
-        metrics.caseloads([caseload])
-    return caseload, tally
 
 
 def _advance_to(caseload: Caseload, as_of: datetime | None) -> list[AlertView]:
+    return caseload.advance(report_clock(caseload.now, as_of))
+
+
+def report_clock(latest: datetime | None, as_of: datetime | None) -> datetime:
+    """SPEC §7: the clock goes on to `--as-of`, or stays at the latest event's time."""
     if as_of is None:
-        if caseload.now is None:
+        if latest is None:
             raise EmptyReplay("no valid event to set the clock from: give --as-of")
-        return []
+        return latest
     target = at_utc(as_of)
-    if caseload.now is not None and target < caseload.now:
+    if latest is not None and target < latest:
         print(f"casewatch: --as-of {as_of.isoformat()} is before the latest event "
-              f"({caseload.now.isoformat()}); events cannot be unapplied, so the report is as "
+              f"({latest.isoformat()}); events cannot be unapplied, so the report is as "
               "of the latest event", file=sys.stderr)
-        return []
-    return caseload.advance(target)
+        return latest
+    return target
 
 
 class EmptyReplay(ValueError):

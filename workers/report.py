@@ -2,13 +2,14 @@
 
 import json
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import IO, Any
 
-from workers.engine.alert import wire_timestamp
+from workers.engine.alert import AlertView, wire_timestamp
 from workers.engine.caseload import Caseload
-from workers.engine.ratings import CaseAnswers, Ratings, answer_case, in_cohort, rate
+from workers.engine.ratings import AnswerTally, CaseAnswers, Ratings, answer_case, in_cohort
 
 
 @dataclass
@@ -33,14 +34,40 @@ def build_report(caseload: Caseload, tally: EventTally, cohort: Cohort, *,
     assert caseload.now is not None
     now = caseload.now
     selected = [c for c in caseload.cases.values() if in_cohort(c, cohort.first, cohort.last)]
-    answers = [a for a in (answer_case(c, now, caseload.policy) for c in selected) if a]
-    by_pdu: dict[str, list[CaseAnswers]] = defaultdict(list)
-    for answer in answers:
-        by_pdu[answer.pdu].append(answer)
-    alerts = sorted(
-        (v for c in selected for v in c.published.values()),
-        key=lambda v: (v.opened_at, v.crn, v.rule.id, v.alert_id),
-    )
+    ratings = CohortRatings()
+    for case in selected:
+        ratings.add(answer_case(case, now, caseload.policy))
+    alerts = sorted((v for c in selected for v in c.published.values()), key=alert_order)
+    wire = (a.to_wire() for a in alerts)
+    return assemble(now, tally, ratings, wire if stream_alerts else list(wire))
+
+
+def alert_order(view: AlertView) -> tuple[datetime, str, str, str]:
+    """The report lists alerts by when they opened, then by case, rule and id."""
+    return view.opened_at, view.crn, view.rule.id, view.alert_id
+
+
+class CohortRatings:
+    """The cohort's answers counted as cases are answered, overall and per PDU."""
+
+    def __init__(self) -> None:
+        self.overall = AnswerTally()
+        self.by_pdu: dict[str, AnswerTally] = defaultdict(AnswerTally)
+
+    def add(self, answers: CaseAnswers | None) -> None:
+        if answers is not None:
+            self.overall.add(answers)
+            self.by_pdu[answers.pdu].add(answers)
+
+    def absorb(self, other: "CohortRatings") -> None:
+        """Count another part of the cohort's cases in (a partition replayed apart)."""
+        self.overall.absorb(other.overall)
+        for pdu, tally in other.by_pdu.items():
+            self.by_pdu[pdu].absorb(tally)
+
+
+def assemble(now: datetime, tally: EventTally, ratings: CohortRatings,
+             alerts: Iterable[dict[str, Any]]) -> dict[str, Any]:
     return {
         "asOf": wire_timestamp(now),
         "events": {
@@ -50,9 +77,10 @@ def build_report(caseload: Caseload, tally: EventTally, cohort: Cohort, *,
             "rejected": len(tally.rejected),
         },
         "rejected": tally.rejected,
-        "alerts": (a.to_wire() for a in alerts) if stream_alerts else [a.to_wire() for a in alerts],
-        **ratings_json(rate(answers)),
-        "pdus": {pdu: ratings_json(rate(group)) for pdu, group in sorted(by_pdu.items())},
+        "alerts": alerts,
+        **ratings_json(ratings.overall.ratings()),
+        "pdus": {pdu: ratings_json(pdu_tally.ratings())
+                 for pdu, pdu_tally in sorted(ratings.by_pdu.items())},
     }
 
 

@@ -114,17 +114,37 @@ def in_cohort(case: CaseState, first: date | None, last: date | None) -> bool:
 
 
 def rate(cases: Iterable[CaseAnswers]) -> Ratings:
-    counts = {(s, q): [0, 0] for s in STANDARD_NAMES for q in QUESTION_ORDER}
+    tally = AnswerTally()
     for case in cases:
+        tally.add(case)
+    return tally.ratings()
+
+
+class AnswerTally:
+    """The Yes and No counts per key question: all that rating needs of the cases, so a replay
+    too large to hold its cases can rate them as it goes."""
+
+    def __init__(self) -> None:
+        self.counts = {(s, q): [0, 0] for s in STANDARD_NAMES for q in QUESTION_ORDER}
+
+    def add(self, case: CaseAnswers) -> None:
         for key, yes in case.answers.items():
-            counts[key][0 if yes else 1] += 1
-    key_questions = [KeyQuestionResult(s, q, *counts[(s, q)]) for (s, q) in counts]
-    standards = []
-    for standard in STANDARD_NAMES:
-        ratios = [kq.ratio for kq in key_questions
-                  if kq.standard == standard and kq.ratio is not None]
-        standards.append(StandardResult(standard, min(ratios) if ratios else None))
-    return Ratings(key_questions, standards)
+            self.counts[key][0 if yes else 1] += 1
+
+    def absorb(self, other: "AnswerTally") -> None:
+        for key, (yes, no) in other.counts.items():
+            self.counts[key][0] += yes
+            self.counts[key][1] += no
+
+    def ratings(self) -> Ratings:
+        key_questions = [KeyQuestionResult(s, q, yes, no)
+                         for (s, q), (yes, no) in self.counts.items()]
+        standards = []
+        for standard in STANDARD_NAMES:
+            ratios = [kq.ratio for kq in key_questions
+                      if kq.standard == standard and kq.ratio is not None]
+            standards.append(StandardResult(standard, min(ratios) if ratios else None))
+        return Ratings(key_questions, standards)
 
 
 def _band(ratio: float | None) -> tuple[Rating | None, int | None]:
