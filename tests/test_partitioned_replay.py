@@ -2,8 +2,11 @@
 
 import io
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -167,3 +170,21 @@ def test_bad_partition_settings_are_one_line_errors(
                  "--metrics-out", str(tmp_path / "m.prom")]) == 2
     assert capsys.readouterr().err == (
         "casewatch: --metrics-out replays in memory: leave out --partitions\n")
+
+
+def test_a_replay_stopped_by_sigterm_removes_its_partition_files(tmp_path: Path) -> None:
+    """The partition files hold case events, so they must not outlive a stopped replay."""
+    replay_command = [sys.executable, "-m", "workers.cli", "replay", "-"]
+    child = subprocess.Popen(replay_command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, env={**os.environ, "TMPDIR": str(tmp_path)})
+    assert child.stdin is not None
+    child.stdin.write(json.dumps(allocated(at("2025-07-01"))).encode() + b"\n")
+    child.stdin.flush()  # and left open: the replay waits for more, its partitions filed
+    deadline = time.monotonic() + 30
+    while not list(tmp_path.glob("casewatch-replay-*/events-0")):
+        assert time.monotonic() < deadline and child.poll() is None
+        time.sleep(0.05)
+    child.send_signal(signal.SIGTERM)
+    assert child.wait(timeout=30) == 128 + signal.SIGTERM
+    assert list(tmp_path.iterdir()) == []
+    child.stdin.close()

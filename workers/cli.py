@@ -3,11 +3,13 @@
 import argparse
 import json
 import os
+import signal
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
+from types import FrameType
 from typing import IO, Any
 
 from prometheus_client import CollectorRegistry, generate_latest
@@ -113,6 +115,9 @@ def _input(args: argparse.Namespace,
 
 
 def _run_replay(args: argparse.Namespace) -> int:
+    # Partition files hold case events: a replay stopped by SIGTERM removes them, as one
+    # stopped by Ctrl-C (KeyboardInterrupt) or one that finishes does.
+    signal.signal(signal.SIGTERM, _stop)
     registry = CollectorRegistry()
     metrics = QualityMetrics(registry) if args.metrics_out else None
     with _replay_report(args, metrics) as report:
@@ -123,6 +128,10 @@ def _run_replay(args: argparse.Namespace) -> int:
         else:
             sys.stdout.write(render(report, args.limit))
     return 0
+
+
+def _stop(number: int, _: FrameType | None) -> None:
+    raise SystemExit(128 + number)
 
 
 @contextmanager

@@ -165,9 +165,12 @@ def _replay_all(replaying: Replaying, partitions: int,
         for number in range(partitions):
             yield _replay_partition(replaying, number)
         return
-    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"),
-                             initializer=_inherit, initargs=(replaying,)) as pool:
+    pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"),
+                               initializer=_inherit, initargs=(replaying,))
+    try:
         yield from pool.map(_replay_inherited, range(partitions))
+    finally:  # stopped (SIGTERM, Ctrl-C): the partitions not yet begun are not begun
+        pool.shutdown(cancel_futures=True)
 
 
 _inherited: Replaying | None = None  # in a forked process: what it replays
