@@ -33,10 +33,16 @@ from schemas.parse import parse_event
 from workers.engine.caseload import Caseload
 from workers.engine.facts import at_utc
 from workers.engine.policy import Policy
-from workers.engine.ratings import answer_case, in_cohort
 from workers.progress import Progress
 from workers.replay import read_events, report_clock
-from workers.report import Cohort, CohortRatings, EventTally, alert_order, assemble
+from workers.report import (
+    Cohort,
+    CohortRatings,
+    EventTally,
+    alert_order,
+    assemble,
+    cohort_results,
+)
 
 # A partition for every this many bytes of input: about 2,200 simulated cases over a year, or
 # 70 MiB of caseload (./run bench memory). Input of unknown size (a pipe) gets STREAM_PARTITIONS.
@@ -202,14 +208,10 @@ def _replay_partition(replaying: Replaying, number: int) -> tuple[Path, int, Coh
         if not caseload.apply(event).duplicate:
             clock = watermarks[ordinal]
     caseload.advance(now)
-    first, last = replaying.cohort.first, replaying.cohort.last
-    selected = [c for c in caseload.cases.values() if in_cohort(c, first, last)]
-    ratings = CohortRatings()
-    for case in selected:
-        ratings.add(answer_case(case, now, replaying.policy))
+    ratings, alerts = cohort_results(caseload, replaying.cohort)
     run = replaying.folder / f"alerts-{number}"
     with run.open("wb") as out:
-        for view in sorted((v for c in selected for v in c.published.values()), key=alert_order):
+        for view in alerts:
             out.write(pickle.dumps((alert_order(view), view.to_wire()), 5))
     filed = events.stat().st_size
     events.unlink()

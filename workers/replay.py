@@ -8,7 +8,6 @@ from typing import IO, Any
 
 from schemas.events import CaseEvent
 from schemas.parse import Rejection, parse_event
-from workers.engine.alert import AlertView
 from workers.engine.caseload import Caseload
 from workers.engine.facts import at_utc
 from workers.engine.policy import Policy
@@ -53,7 +52,7 @@ def evaluate(
                           event.occurredAt)
             metrics.alerts(applied.changes)
             metrics.processing.observe(time.perf_counter() - started)
-    changes = _advance_to(caseload, as_of)
+    changes = caseload.advance(report_clock(caseload.now, as_of))
     if metrics is not None:
         metrics.alerts(changes)
         metrics.caseloads([caseload])
@@ -87,10 +86,6 @@ def read_events(
         yield event, line, started
     if progress is not None:
         progress.finish()
-
-
-def _advance_to(caseload: Caseload, as_of: datetime | None) -> list[AlertView]:
-    return caseload.advance(report_clock(caseload.now, as_of))
 
 
 def report_clock(latest: datetime | None, as_of: datetime | None) -> datetime:

@@ -32,14 +32,9 @@ def build_report(caseload: Caseload, tally: EventTally, cohort: Cohort, *,
     alert's JSON as it is read: a national report holds millions, which as dicts would cost
     more memory than the caseload (write it with `write_json`)."""
     assert caseload.now is not None
-    now = caseload.now
-    selected = [c for c in caseload.cases.values() if in_cohort(c, cohort.first, cohort.last)]
-    ratings = CohortRatings()
-    for case in selected:
-        ratings.add(answer_case(case, now, caseload.policy))
-    alerts = sorted((v for c in selected for v in c.published.values()), key=alert_order)
+    ratings, alerts = cohort_results(caseload, cohort)
     wire = (a.to_wire() for a in alerts)
-    return assemble(now, tally, ratings, wire if stream_alerts else list(wire))
+    return assemble(caseload.now, tally, ratings, wire if stream_alerts else list(wire))
 
 
 def alert_order(view: AlertView) -> tuple[datetime, str, str, str]:
@@ -64,6 +59,18 @@ class CohortRatings:
         self.overall.absorb(other.overall)
         for pdu, tally in other.by_pdu.items():
             self.by_pdu[pdu].absorb(tally)
+
+
+def cohort_results(caseload: Caseload, cohort: Cohort) -> tuple[CohortRatings, list[AlertView]]:
+    """The cohort's cases answered at the caseload's clock, and their alerts in the report's
+    order: all a report needs of a caseload (the whole one, or a partition of it)."""
+    assert caseload.now is not None
+    selected = [c for c in caseload.cases.values() if in_cohort(c, cohort.first, cohort.last)]
+    ratings = CohortRatings()
+    for case in selected:
+        ratings.add(answer_case(case, caseload.now, caseload.policy))
+    alerts = sorted((v for c in selected for v in c.published.values()), key=alert_order)
+    return ratings, alerts
 
 
 def assemble(now: datetime, tally: EventTally, ratings: CohortRatings,
