@@ -22,16 +22,23 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def resident_bytes(pid: int) -> int | None:
+    """Resident bytes of the process `pid` now; None when it has no memory of its own (a
+    zombie). OSError once it has gone."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return None
+
+
 def tree_rss(pid: int) -> int:
     """Resident bytes of the process `pid` and its descendants now (pages they share are
     counted in each); 0 for one that has gone."""
     try:
         children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-        status = Path(f"/proc/{pid}/status").read_text()
+        own = resident_bytes(pid) or 0
     except OSError:
         return 0
-    own = next((int(line.split()[1]) * 1024 for line in status.splitlines()
-                if line.startswith("VmRSS:")), 0)
     return own + sum(tree_rss(int(child)) for child in children)
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from kafka import KafkaProducer
 
-from bench.processes import local_broker, start_worker, stop_worker
+from bench.processes import local_broker, resident_bytes, start_worker, stop_worker
 from workers.simulate import Simulation, write_jsonl
 from workers.stream.broker import free_port
 from workers.stream.lag import progress
@@ -29,10 +29,8 @@ from workers.stream.security import kafka_python
 
 
 def resident_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+    resident = resident_bytes(pid)
+    return float("nan") if resident is None else resident / 2**20
 
 
 def main() -> None:
