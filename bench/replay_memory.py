@@ -1,7 +1,7 @@
 """Resident memory of `casewatch replay` per case, as the command really runs.
 
     ./run bench memory [--cases 4000 16000] [--days 365] [--format table json]
-                       [--partitions auto 1] [--jobs 1 2]
+                       [--partitions auto 1] [--jobs 1 2] [--command replay worklist analyse]
 
 For each size, a simulated cohort over `--days` is written to a temporary file (the simulator
 streams, so 240,000 cases fit), then `casewatch replay FILE --format F` runs as a child process
@@ -14,6 +14,10 @@ input), "1" the whole caseload in memory. `--jobs` sets the processes replaying 
 by side (default 1). The kernel's peak for a process and its children is the largest one's, so
 "tree MiB" also shows the largest sum over the command's processes, sampled from /proc every
 0.1 s (it can miss a short peak, and counts pages they share in each).
+
+`--command` also measures `casewatch worklist` for one team and `casewatch analyse` for one PDU
+(as JSON; the simulated region has two PDUs of four teams each), which from partitions hold
+only the cases in their scope.
 """
 
 import argparse
@@ -38,14 +42,22 @@ def cohort_file(directory: Path, cases: int, days: int) -> tuple[Path, int]:
     return path, events
 
 
-def peak_rss(path: Path, output: str, partitions: str = "auto",
+# What each command is asked for: the replay's format is set by --format.
+SCOPES = {
+    "replay": [],
+    "worklist": ["--team", "county-durham-darlington-team-2", "--format", "json"],
+    "analyse": ["--pdu", "county-durham-darlington", "--format", "json"],
+}
+
+
+def peak_rss(path: Path, command: list[str], partitions: str = "auto",
              jobs: int = 1) -> tuple[int, int, float]:
-    """The replay command's peak resident memory in bytes (the kernel's: its largest process),
-    the largest sum over its processes sampled every 0.1 s, and its wall time in seconds."""
+    """The command's peak resident memory in bytes (the kernel's: its largest process), the
+    largest sum over its processes sampled every 0.1 s, and its wall time in seconds."""
     started = time.perf_counter()
     setting = ["--jobs", str(jobs)] + ([] if partitions == "auto" else ["--partitions", partitions])
     child = subprocess.Popen(
-        [sys.executable, "-m", "workers.cli", "replay", str(path), "--format", output, *setting],
+        [sys.executable, "-m", "workers.cli", command[0], str(path), *command[1:], *setting],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     tree = 0
     while True:
@@ -58,9 +70,20 @@ def peak_rss(path: Path, output: str, partitions: str = "auto",
     child.returncode = os.waitstatus_to_exitcode(status)
     assert child.stderr is not None
     if child.returncode != 0:
-        raise SystemExit(f"replay failed: {child.stderr.read().decode(errors='replace')}")
+        raise SystemExit(f"{command[0]} failed: {child.stderr.read().decode(errors='replace')}")
     child.stderr.close()
     return usage.ru_maxrss * 1024, tree, elapsed  # Linux reports KiB
+
+
+def commands(names: list[str], formats: list[str]) -> list[tuple[str, list[str]]]:
+    """Each command to measure, with a short name for the table."""
+    chosen = []
+    for name in names:
+        if name == "replay":
+            chosen += [(f"replay {output}", ["replay", "--format", output]) for output in formats]
+        else:
+            chosen.append((name, [name, *SCOPES[name]]))
+    return chosen
 
 
 def main() -> None:
@@ -72,25 +95,27 @@ def main() -> None:
                         choices=["table", "json"])
     parser.add_argument("--partitions", nargs="+", default=["auto"])
     parser.add_argument("--jobs", type=int, nargs="+", default=[1])
+    parser.add_argument("--command", nargs="+", default=["replay"], choices=list(SCOPES))
     args = parser.parse_args()
+    measured = commands(args.command, args.format)
     with tempfile.TemporaryDirectory(prefix="casewatch-memory-") as name:
         directory = Path(name)
         tiny, _ = cohort_file(directory, 1, args.days)
-        baseline = {output: peak_rss(tiny, output)[0] for output in args.format}
+        baseline = {label: peak_rss(tiny, command)[0] for label, command in measured}
         print("baseline (one case): " + ", ".join(
-            f"{output} {peak / 2**20:,.0f} MiB" for output, peak in baseline.items()))
-        print(f"{'cases':>8} {'events':>10} {'MiB in':>7} {'format':>6} {'partitions':>10} "
+            f"{label} {peak / 2**20:,.0f} MiB" for label, peak in baseline.items()))
+        print(f"{'cases':>8} {'events':>10} {'MiB in':>7} {'command':>12} {'partitions':>10} "
               f"{'jobs':>4} {'peak MiB':>9} {'KiB/case':>9} {'tree MiB':>9} {'seconds':>8}")
         for cases in args.cases:
             path, events = cohort_file(directory, cases, args.days)
             size = path.stat().st_size / 2**20
-            for output in args.format:
+            for label, command in measured:
                 for partitions, jobs in itertools.product(args.partitions, args.jobs):
                     if partitions == "1" and jobs > 1:
                         continue  # in memory: one process whatever --jobs says
-                    peak, tree, elapsed = peak_rss(path, output, partitions, jobs)
-                    per_case = (peak - baseline[output]) / cases / 1024
-                    print(f"{cases:>8} {events:>10,} {size:>7,.0f} {output:>6} {partitions:>10} "
+                    peak, tree, elapsed = peak_rss(path, command, partitions, jobs)
+                    per_case = (peak - baseline[label]) / cases / 1024
+                    print(f"{cases:>8} {events:>10,} {size:>7,.0f} {label:>12} {partitions:>10} "
                           f"{jobs:>4} {peak / 2**20:>9,.0f} {per_case:>9.1f} "
                           f"{tree / 2**20:>9,.0f} {elapsed:>8.0f}", flush=True)
             path.unlink()

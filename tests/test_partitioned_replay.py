@@ -1,4 +1,5 @@
-"""A replay split into partitions of cases gives the report one caseload gives."""
+"""A replay split into partitions of cases gives the report one caseload gives, and the
+worklist and analysis of the cases in scope."""
 
 import io
 import json
@@ -17,20 +18,24 @@ from hypothesis import strategies as st
 
 from tests.builders import allocated, at, contact
 from tests.strategies import AS_OF, BASE, caseload_history
+from workers.analysis.document import build_analysis
 from workers.cli import main
 from workers.engine.policy import Policy
+from workers.engine.worklist import Scope
 from workers.partitioned_replay import (
     MOST_PARTITIONS,
     PARTITION_BYTES,
     STREAM_PARTITIONS,
+    evaluate_in_partitions,
     partition_of,
     partitions_for,
     replay_in_partitions,
 )
 from workers.progress import Progress
-from workers.replay import EmptyReplay, replay
+from workers.replay import EmptyReplay, evaluate, replay
 from workers.report import Cohort
 from workers.simulate import Simulation, write_jsonl
+from workers.worklist import build_worklist
 
 BAD_LINES = (b"{broken\n", b"{}\n", b"   \n", b'{"eventId": "x", "version": 9}\n')
 
@@ -79,6 +84,86 @@ def test_partitions_give_the_report_one_caseload_gives(
 ) -> None:
     moment = datetime.fromisoformat(as_of) if as_of else None
     assert in_partitions(lines, moment, cohort, partitions) == in_memory(lines, moment, cohort)
+
+
+def worklist_and_analysis(lines: list[bytes], as_of: datetime | None, scope: Scope,
+                          partitions: int) -> Any:
+    """What `casewatch worklist` and `analyse` (exact counts) build for `scope`: in memory, or
+    from the cases kept from each partition."""
+    try:
+        if partitions == 1:
+            caseload, tally = evaluate(lines, policy=Policy(), as_of=as_of)
+        else:
+            caseload, tally = evaluate_in_partitions(
+                lines, policy=Policy(), as_of=as_of, partitions=partitions,
+                scope=scope)
+            assert caseload.now is not None
+            assert all(scope.holds(case.facts.assignment_at(caseload.now))
+                       for case in caseload.cases.values())
+    except EmptyReplay as error:
+        return str(error)
+    return json.loads(json.dumps({
+        "worklist": build_worklist(caseload, scope, 5),
+        "analysis": build_analysis(caseload, scope, disclosure=False),
+        "rejected": tally.rejected,
+    }))
+
+
+@settings(max_examples=100, deadline=None)
+@given(lines=input_lines(), partitions=st.integers(2, 5),
+       as_of=st.sampled_from((None, AS_OF, (BASE + timedelta(days=40)).isoformat())),
+       scope=st.sampled_from((Scope(), Scope("pdu-a"), Scope("pdu-b", "team-b"),
+                              Scope(None, "team-a"))))
+def test_partitions_give_the_worklist_and_analysis_one_caseload_gives(
+    lines: list[bytes], partitions: int, as_of: str | None, scope: Scope
+) -> None:
+    moment = datetime.fromisoformat(as_of) if as_of else None
+    assert (worklist_and_analysis(lines, moment, scope, partitions)
+            == worklist_and_analysis(lines, moment, scope, 1))
+
+
+def test_a_pdus_worklist_and_analysis_keep_only_its_cases() -> None:
+    """From partitions, only the PDU's cases are held at the end, and its worklist and
+    analysis (disclosure-controlled, as published) are the ones from every case in memory."""
+    stream = io.StringIO()
+    write_jsonl(Simulation(cases=150, seed=5, start=date(2025, 4, 1), days=200,
+                           quality=0.6).events(), stream)
+    lines = [line.encode() + b"\n" for line in stream.getvalue().splitlines()]
+    scope = Scope("tees-valley")
+    everything, _ = evaluate(lines, policy=Policy(), as_of=None)
+    worklist = build_worklist(everything, scope, 5)
+    analysis = build_analysis(everything, scope)
+    assert worklist["cases"] and worklist["dueSoon"]
+    for jobs in (1, 2):  # two: forked processes send their kept cases back pickled
+        kept, _ = evaluate_in_partitions(lines, policy=Policy(), as_of=None, partitions=4,
+                                         scope=scope, jobs=jobs)
+        assert kept.now == everything.now
+        assert 30 < len(kept.cases) < len(everything.cases) - 30
+        assert all(kept.cases[crn] == everything.cases[crn] for crn in kept.cases)
+        assert build_worklist(kept, scope, 5) == worklist
+        assert build_analysis(kept, scope) == analysis
+
+
+@pytest.mark.parametrize("command", [["worklist", "--team", "county-durham-darlington-team-2"],
+                                     ["analyse", "--pdu", "county-durham-darlington"]])
+def test_a_piped_worklist_or_analysis_is_partitioned_and_reads_like_one_from_a_file(
+    tmp_path: Path, command: list[str]
+) -> None:
+    stream = io.StringIO()
+    write_jsonl(Simulation(cases=120, seed=9, start=date(2025, 4, 1), days=150,
+                           quality=0.6).events(), stream)
+    path = tmp_path / "events.jsonl"
+    path.write_text("{broken\n" + stream.getvalue())
+    run = [sys.executable, "-m", "workers.cli", *command, "--format", "json"]
+    from_file = subprocess.run([*run, str(path)], capture_output=True, text=True, check=True)
+    piped = subprocess.run([*run, "-"], input=path.read_text(), capture_output=True, text=True,
+                           check=True)
+    chosen = subprocess.run([*run, "--partitions", "3", str(path)], capture_output=True,
+                            text=True, check=True)
+    assert piped.stdout == from_file.stdout == chosen.stdout
+    assert piped.stderr == from_file.stderr == chosen.stderr
+    assert "1 lines rejected" in piped.stderr
+    assert json.loads(piped.stdout)["scope"] != {}
 
 
 def test_each_case_is_in_one_partition_and_cases_spread() -> None:
@@ -172,9 +257,11 @@ def test_bad_partition_settings_are_one_line_errors(
         "casewatch: --metrics-out replays in memory: leave out --partitions\n")
 
 
-def test_a_replay_stopped_by_sigterm_removes_its_partition_files(tmp_path: Path) -> None:
+@pytest.mark.parametrize("command", ["replay", "worklist", "analyse"])
+def test_a_replay_stopped_by_sigterm_removes_its_partition_files(tmp_path: Path,
+                                                                 command: str) -> None:
     """The partition files hold case events, so they must not outlive a stopped replay."""
-    replay_command = [sys.executable, "-m", "workers.cli", "replay", "-"]
+    replay_command = [sys.executable, "-m", "workers.cli", command, "-"]
     child = subprocess.Popen(replay_command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                              stderr=subprocess.PIPE, env={**os.environ, "TMPDIR": str(tmp_path)})
     assert child.stdin is not None

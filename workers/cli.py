@@ -16,10 +16,16 @@ from prometheus_client import CollectorRegistry, generate_latest
 
 from workers.engine.caseload import Caseload
 from workers.engine.policy import Policy, PolicyError
+from workers.engine.worklist import Scope
 from workers.errors import CommandError
 from workers.inputs import opened, size_of
 from workers.metrics import QualityMetrics
-from workers.partitioned_replay import MOST_PARTITIONS, partitions_for, replay_in_partitions
+from workers.partitioned_replay import (
+    MOST_PARTITIONS,
+    evaluate_in_partitions,
+    partitions_for,
+    replay_in_partitions,
+)
 from workers.progress import Progress
 from workers.replay import EmptyReplay, evaluate, read_lines
 from workers.report import Cohort, EventTally, build_report, write_json
@@ -83,41 +89,39 @@ def _add_replay(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("table", "json"), default="table")
     parser.add_argument("--limit", type=int, default=10,
                         help="open alerts listed per severity in the table (default 10)")
-    parser.add_argument("--partitions", type=_partitions,
-                        help="replay the cases in this many partitions, one at a time, to "
-                        "bound memory (default: 1, in memory, up to 16 MiB of input, then one "
-                        "per 16 MiB; 64 for a pipe)")
-    parser.add_argument("--jobs", type=_jobs, default=len(os.sched_getaffinity(0)),
-                        help="processes replaying partitions side by side (default: one per "
-                        "CPU this process may use)")
+    _add_partitions(parser)
     parser.add_argument("--metrics-out", type=Path,
                         help="also write the SPEC §9 metrics, as a worker would export them "
                         "for these events, in the Prometheus text format")
     parser.set_defaults(run=_run_replay)
 
 
-def _evaluate(args: argparse.Namespace, task: str,
-              metrics: QualityMetrics | None = None) -> tuple[Caseload, EventTally]:
-    """The events of `args.path` (or standard input) through the engine, for replay and
-    worklist alike: SPEC §7's reading rules, --policy and --as-of."""
+def _evaluate(args: argparse.Namespace, task: str, scope: Scope) -> tuple[Caseload, EventTally]:
+    """The events of `args.path` (or standard input) through the engine, for worklist and
+    analyse alike: SPEC §7's reading rules, --policy and --as-of. An input too large to hold
+    every case is replayed in partitions, keeping only the cases `scope` holds at the end."""
     with _input(args, task) as (policy, stream, progress):
-        return evaluate(read_lines(stream), policy=policy, as_of=args.as_of,
-                        progress=progress, metrics=metrics)
+        partitions = args.partitions or partitions_for(size_of(stream))
+        if partitions > 1:
+            return evaluate_in_partitions(
+                read_lines(stream), policy=policy, as_of=args.as_of, partitions=partitions,
+                scope=scope, jobs=min(args.jobs, partitions), progress=progress)
+        return evaluate(read_lines(stream), policy=policy, as_of=args.as_of, progress=progress)
 
 
 @contextmanager
 def _input(args: argparse.Namespace,
            task: str) -> Iterator[tuple[Policy, IO[bytes], Progress | None]]:
     tune_gc()
+    # Partition files hold case events: a command stopped by SIGTERM removes them, as one
+    # stopped by Ctrl-C (KeyboardInterrupt) or one that finishes does.
+    signal.signal(signal.SIGTERM, _stop)
     policy = Policy.load(args.policy) if args.policy else Policy()
     with opened(args.path, task) as (stream, progress):
         yield policy, stream, progress
 
 
 def _run_replay(args: argparse.Namespace) -> int:
-    # Partition files hold case events: a replay stopped by SIGTERM removes them, as one
-    # stopped by Ctrl-C (KeyboardInterrupt) or one that finishes does.
-    signal.signal(signal.SIGTERM, _stop)
     registry = CollectorRegistry()
     metrics = QualityMetrics(registry) if args.metrics_out else None
     with _replay_report(args, metrics) as report:
@@ -157,6 +161,16 @@ def _replay_report(args: argparse.Namespace,
     yield build_report(caseload, tally, cohort, stream_alerts=True)
 
 
+def _add_partitions(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--partitions", type=_partitions,
+                        help="replay the cases in this many partitions, one at a time, to "
+                        "bound memory (default: 1, in memory, up to 16 MiB of input, then one "
+                        "per 16 MiB; 64 for a pipe)")
+    parser.add_argument("--jobs", type=_jobs, default=len(os.sched_getaffinity(0)),
+                        help="processes replaying partitions side by side (default: one per "
+                        "CPU this process may use)")
+
+
 def _partitions(text: str) -> int:
     return _count(text, "partitions", 1, MOST_PARTITIONS)
 
@@ -184,6 +198,7 @@ def _add_worklist(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--limit", type=int, default=20,
                         help="cases and due-soon rows listed in text (default 20)")
     parser.add_argument("--policy", type=Path, help="TOML file overriding deadline defaults")
+    _add_partitions(parser)
     parser.set_defaults(run=_run_worklist)
 
 
@@ -192,15 +207,15 @@ def _working_days(text: str) -> int:
 
 
 def _run_worklist(args: argparse.Namespace) -> int:
-    from workers.engine.worklist import Scope
     from workers.worklist import build_worklist
     from workers.worklist_render import html, text
 
-    caseload, tally = _evaluate(args, "worklist")
+    scope = Scope(args.pdu, args.team)
+    caseload, tally = _evaluate(args, "worklist", scope)
     if tally.rejected:
         print(f"casewatch: {len(tally.rejected)} lines rejected and left out (casewatch replay "
               "--format json lists them)", file=sys.stderr)
-    doc = build_worklist(caseload, Scope(args.pdu, args.team), args.horizon)
+    doc = build_worklist(caseload, scope, args.horizon)
     if args.format == "json":
         sys.stdout.write(json.dumps(doc, ensure_ascii=False) + "\n")
     elif args.format == "html":
@@ -220,19 +235,20 @@ def _add_analyse(parser: argparse.ArgumentParser) -> None:
                         help="exact counts, small ones included: for the PDU's own case-level "
                         "work, never for publication")
     parser.add_argument("--policy", type=Path, help="TOML file overriding deadline defaults")
+    _add_partitions(parser)
     parser.set_defaults(run=_run_analyse)
 
 
 def _run_analyse(args: argparse.Namespace) -> int:
     from workers.analysis.document import build_analysis
     from workers.analysis.table import render as render_analysis
-    from workers.engine.worklist import Scope
 
-    caseload, tally = _evaluate(args, "analyse")
+    scope = Scope(args.pdu)
+    caseload, tally = _evaluate(args, "analyse", scope)
     if tally.rejected:
         print(f"casewatch: {len(tally.rejected)} lines rejected and left out (casewatch replay "
               "--format json lists them)", file=sys.stderr)
-    doc = build_analysis(caseload, Scope(args.pdu), disclosure=args.disclosure)
+    doc = build_analysis(caseload, scope, disclosure=args.disclosure)
     if args.format == "json":
         sys.stdout.write(json.dumps(doc, ensure_ascii=False) + "\n")
     elif args.format == "html":

@@ -9,6 +9,7 @@ watermark before each event is known for the whole file. Each partition is then 
 its clock moved to that watermark before each of its events, and at the end to the report's
 clock. The report is the one a single caseload gives (tests/test_partitioned_replay.py holds it
 to that), and memory follows the largest partition and a number per event, not the caseload.
+`worklist` and `analyse` take the same route, keeping only the cases in their scope.
 """
 
 from __future__ import annotations
@@ -19,20 +20,23 @@ import pickle
 import tempfile
 import zlib
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from operator import itemgetter
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 from schemas.events import CaseEvent
 from schemas.parse import parse_event
+from workers.engine.case import CaseState
 from workers.engine.caseload import Caseload
 from workers.engine.facts import at_utc
 from workers.engine.policy import Policy
+from workers.engine.worklist import Scope
 from workers.progress import Progress
 from workers.replay import read_events, report_clock
 from workers.report import (
@@ -56,6 +60,7 @@ DUPLICATE = -(2**63)  # a duplicate's time: it does not move the clock
 
 # A filed event: its ordinal among accepted events, CRN, eventId and the line as read.
 Filed = tuple[int, str, str, bytes]
+T = TypeVar("T")
 
 
 def partitions_for(size: int | None) -> int:
@@ -79,6 +84,57 @@ def replay_in_partitions(
     """SPEC §7's report, as `replay` gives it, with "alerts" a one-pass iterator over files
     that exist until the context exits (write it with `write_json` inside). With `jobs` above
     1, that many processes replay partitions side by side."""
+    with _filed(lines, policy, as_of, cohort, partitions, progress) as (replaying, tally):
+        cases = _cases_bar(replaying.folder, partitions, progress)
+        ratings = CohortRatings()
+        runs = []
+        for run, filed, part in _each_partition(replaying, partitions, jobs,
+                                                 _replay_partition):
+            runs.append(run)
+            ratings.absorb(part)
+            if cases is not None:
+                cases.advance(filed)
+        if cases is not None:
+            cases.finish()
+        yield assemble(replaying.now, tally, ratings, _merged(runs))
+
+
+def evaluate_in_partitions(
+    lines: Iterable[bytes],
+    *,
+    policy: Policy,
+    as_of: datetime | None,
+    partitions: int,
+    scope: Scope,
+    jobs: int = 1,
+    progress: Progress | None = None,
+) -> tuple[Caseload, EventTally]:
+    """As `replay.evaluate`, but holding only the cases `scope` holds at the report's clock
+    (a PDU's or a team's, for `worklist` and `analyse`), and one partition at a time (`jobs` at
+    a time with forked processes, which send their kept cases back pickled). The kept cases
+    are the very states a single caseload would hold: a case depends only on its own events and
+    the whole file's watermark."""
+    with _filed(lines, policy, as_of, Cohort(), partitions, progress) as (replaying, tally):
+        cases = _cases_bar(replaying.folder, partitions, progress)
+        kept = Caseload(policy)
+        for held, filed in _each_partition(replaying, partitions, jobs,
+                                           partial(_cases_in_scope, scope)):
+            for case in held:
+                kept.adopt(case)
+            if cases is not None:
+                cases.advance(filed)
+        if cases is not None:
+            cases.finish()
+        # Each kept case is already at the clock: this only sets the caseload's.
+        kept.advance(replaying.now)
+        return kept, tally
+
+
+@contextmanager
+def _filed(lines: Iterable[bytes], policy: Policy, as_of: datetime | None, cohort: Cohort,
+           partitions: int, progress: Progress | None) -> Iterator[tuple[Replaying, EventTally]]:
+    """The first pass, in a private directory removed at the end: every line read and filed
+    under its partition, duplicates marked, the watermark before each event known."""
     with tempfile.TemporaryDirectory(prefix="casewatch-replay-") as directory:
         folder = Path(directory)
         tally = EventTally()
@@ -88,21 +144,15 @@ def replay_in_partitions(
         watermarks = _running_max(times)  # in place: one number an event is all it keeps
         latest = watermarks[-1] if watermarks and watermarks[-1] != DUPLICATE else None
         now = report_clock(None if latest is None else _moment(latest), as_of)
-        ratings = CohortRatings()
-        # The second pass is most of the time: it gets a bar of its own, over the filed events.
-        cases = None if progress is None else Progress(
-            sum(_events_path(folder, n).stat().st_size for n in range(partitions)),
-            f"{progress.label}: cases", progress.stream)
-        replaying = Replaying(folder, watermarks, now, policy, cohort)
-        runs = []
-        for run, filed, part in _replay_all(replaying, partitions, jobs):
-            runs.append(run)
-            ratings.absorb(part)
-            if cases is not None:
-                cases.advance(filed)
-        if cases is not None:
-            cases.finish()
-        yield assemble(now, tally, ratings, _merged(runs))
+        yield Replaying(folder, watermarks, now, policy, cohort), tally
+
+
+def _cases_bar(folder: Path, partitions: int, progress: Progress | None) -> Progress | None:
+    """The second pass is most of the time: it gets a bar of its own, over the filed events."""
+    if progress is None:
+        return None
+    return Progress(sum(_events_path(folder, n).stat().st_size for n in range(partitions)),
+                    f"{progress.label}: cases", progress.stream)
 
 
 def _file_events(lines: Iterable[bytes], folder: Path, partitions: int, tally: EventTally,
@@ -163,18 +213,19 @@ class Replaying:
     cohort: Cohort
 
 
-def _replay_all(replaying: Replaying, partitions: int,
-                jobs: int) -> Iterator[tuple[Path, int, CohortRatings]]:
-    """Each partition replayed, in order: here, or by `jobs` forked processes, which share
-    the watermarks with this one rather than each being sent a copy."""
+def _each_partition(replaying: Replaying, partitions: int, jobs: int,
+                    task: Callable[[Replaying, int], T]) -> Iterator[T]:
+    """`task` on each partition, in order: here, or by `jobs` forked processes, which share
+    the watermarks with this one rather than each being sent a copy. A task for the processes
+    must be picklable: a module's function, or a partial of one."""
     if jobs == 1:
         for number in range(partitions):
-            yield _replay_partition(replaying, number)
+            yield task(replaying, number)
         return
     pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"),
                                initializer=_inherit, initargs=(replaying,))
     try:
-        yield from pool.map(_replay_inherited, range(partitions))
+        yield from pool.map(partial(_on_inherited, task), range(partitions))
     finally:  # stopped (SIGTERM, Ctrl-C): the partitions not yet begun are not begun
         pool.shutdown(cancel_futures=True)
 
@@ -187,15 +238,36 @@ def _inherit(replaying: Replaying) -> None:
     _inherited = replaying
 
 
-def _replay_inherited(number: int) -> tuple[Path, int, CohortRatings]:
+def _on_inherited(task: Callable[[Replaying, int], T], number: int) -> T:
     assert _inherited is not None
-    return _replay_partition(_inherited, number)
+    return task(_inherited, number)
+
+
+def _cases_in_scope(scope: Scope, replaying: Replaying, number: int) -> (
+    tuple[list[CaseState], int]
+):
+    """One partition's cases that `scope` holds at the report's clock, and the bytes filed."""
+    caseload, filed = _partition_caseload(replaying, number)
+    return [case for case in caseload.cases.values()
+            if scope.holds(case.facts.assignment_at(replaying.now))], filed
 
 
 def _replay_partition(replaying: Replaying, number: int) -> tuple[Path, int, CohortRatings]:
+    """One partition's cases replayed: their alerts written to a sorted run, the bytes filed,
+    and their answers."""
+    caseload, filed = _partition_caseload(replaying, number)
+    ratings, alerts = cohort_results(caseload, replaying.cohort)
+    run = replaying.folder / f"alerts-{number}"
+    with run.open("wb") as out:
+        for view in alerts:
+            out.write(pickle.dumps((alert_order(view), view.to_wire()), 5))
+    return run, filed, ratings
+
+
+def _partition_caseload(replaying: Replaying, number: int) -> tuple[Caseload, int]:
     """One partition's cases through a caseload of their own, each event at the whole file's
-    watermark: their alerts written to a sorted run, the bytes filed, and their answers."""
-    watermarks, now = replaying.watermarks, replaying.now
+    watermark, then on to the report's clock; the bytes its file held, which is removed."""
+    watermarks = replaying.watermarks
     caseload = Caseload(replaying.policy)
     clock = DUPLICATE
     events = _events_path(replaying.folder, number)
@@ -207,15 +279,10 @@ def _replay_partition(replaying: Replaying, number: int) -> tuple[Path, int, Coh
         event: CaseEvent = parse_event(line)  # it passed once: it passes again
         if not caseload.apply(event).duplicate:
             clock = watermarks[ordinal]
-    caseload.advance(now)
-    ratings, alerts = cohort_results(caseload, replaying.cohort)
-    run = replaying.folder / f"alerts-{number}"
-    with run.open("wb") as out:
-        for view in alerts:
-            out.write(pickle.dumps((alert_order(view), view.to_wire()), 5))
+    caseload.advance(replaying.now)
     filed = events.stat().st_size
     events.unlink()
-    return run, filed, ratings
+    return caseload, filed
 
 
 def _merged(runs: list[Path]) -> Iterator[dict[str, Any]]:

@@ -21,7 +21,7 @@ def build_analysis(caseload: Caseload, scope: Scope, *, disclosure: bool = True)
     assert caseload.now is not None
     now = caseload.now
     cases = [case for case in caseload.cases.values()
-             if (held := case.facts.assignment_at(now)) is not None and scope.covers(held)]
+             if scope.holds(case.facts.assignment_at(now))]
     return {
         "asOf": wire_timestamp(now),
         "scope": {"pdu": scope.pdu},

@@ -51,6 +51,11 @@ class Rule:
     looks_back: frozenset[str] = frozenset()
     latest_anchor: Callable[[CaseFacts], datetime | None] = lambda facts: None
 
+    def __reduce__(self) -> tuple[Callable[[str], "Rule"], tuple[str]]:
+        # A rule is one of the catalogue's, and holds functions: pickled by its id (cases sent
+        # back from a partition's replay in another process).
+        return rule_by_id, (self.id,)
+
     @property
     def standard(self) -> str | None:
         return None if self.id.startswith("O-") else STANDARDS[self.id[0]]
@@ -58,3 +63,9 @@ class Rule:
     @property
     def question(self) -> Question | None:
         return None if self.id.startswith("O-") else QUESTIONS[self.id[2:4]]
+
+
+def rule_by_id(rule_id: str) -> Rule:
+    from workers.engine.rules import RULES_BY_ID  # the catalogue imports this module
+
+    return RULES_BY_ID[rule_id]

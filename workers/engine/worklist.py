@@ -10,6 +10,7 @@ soon is exactly what advancing the clock to the horizon would open.
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TypeGuard
 
 from schemas.codes import AlertStatus, Rosh, Severity
 from workers.engine.alert import AlertView, Breach
@@ -69,6 +70,10 @@ class Scope:
         return ((self.pdu is None or assignment.pdu == self.pdu)
                 and (self.team is None or assignment.team == self.team))
 
+    def holds(self, assignment: Assignment | None) -> TypeGuard[Assignment]:
+        """Whether a case so assigned (None: not allocated) is in scope."""
+        return assignment is not None and self.covers(assignment)
+
 
 def cases_to_act(cases: Iterable[CaseState], now: datetime, scope: Scope = Scope()) -> (
     list[CaseToAct]
@@ -81,7 +86,7 @@ def cases_to_act(cases: Iterable[CaseState], now: datetime, scope: Scope = Scope
         if not open_alerts:
             continue
         assignment = case.facts.assignment_at(now)
-        if assignment is None or not scope.covers(assignment):
+        if not scope.holds(assignment):
             continue
         open_alerts.sort(key=lambda a: (SEVERITY_RANK[a.rule.severity], a.opened_at,
                                         a.rule.id, a.alert_id))
@@ -124,7 +129,7 @@ def due_soon(cases: Iterable[CaseState], now: datetime, working_days: int,
         if not found:
             continue
         assignment = case.facts.assignment_at(now)
-        if assignment is None or not scope.covers(assignment):
+        if not scope.holds(assignment):
             continue
         rows.extend(DueSoon(case.crn, assignment, b) for b in found)
     rows.sort(key=lambda r: (r.due, SEVERITY_RANK[r.breach.rule.severity], r.crn,
