@@ -16,8 +16,8 @@ by side (default 1). The kernel's peak for a process and its children is the lar
 0.1 s (it can miss a short peak, and counts pages they share in each).
 
 `--command` also measures `casewatch worklist` for one team and `casewatch analyse` for one PDU
-(as JSON; the simulated region has two PDUs of four teams each), which from partitions hold
-only the cases in their scope.
+(as JSON; the simulated region has two PDUs of four teams each), which from partitions keep only
+each partition's worklist rows or counts.
 """
 
 import argparse

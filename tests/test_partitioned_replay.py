@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from datetime import date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,12 @@ from hypothesis import strategies as st
 
 from tests.builders import allocated, at, contact
 from tests.strategies import AS_OF, BASE, caseload_history
-from workers.analysis.document import build_analysis
+from workers.analysis.document import (
+    AnalysisCounts,
+    analysis_document,
+    build_analysis,
+    count_analysis,
+)
 from workers.cli import main
 from workers.engine.policy import Policy
 from workers.engine.worklist import Scope
@@ -26,16 +32,16 @@ from workers.partitioned_replay import (
     MOST_PARTITIONS,
     PARTITION_BYTES,
     STREAM_PARTITIONS,
-    evaluate_in_partitions,
     partition_of,
     partitions_for,
     replay_in_partitions,
+    summarise_in_partitions,
 )
 from workers.progress import Progress
-from workers.replay import EmptyReplay, evaluate, replay
+from workers.replay import EmptyReplay, evaluate, replay, summarise
 from workers.report import Cohort
 from workers.simulate import Simulation, write_jsonl
-from workers.worklist import build_worklist
+from workers.worklist import build_worklist, worklist_document, worklist_rows
 
 BAD_LINES = (b"{broken\n", b"{}\n", b"   \n", b'{"eventId": "x", "version": 9}\n')
 
@@ -87,24 +93,32 @@ def test_partitions_give_the_report_one_caseload_gives(
 
 
 def worklist_and_analysis(lines: list[bytes], as_of: datetime | None, scope: Scope,
-                          partitions: int) -> Any:
-    """What `casewatch worklist` and `analyse` (exact counts) build for `scope`: in memory, or
-    from the cases kept from each partition."""
+                          partitions: int, jobs: int = 1) -> Any:
+    """What `casewatch worklist` and `analyse` (exact counts) build for `scope`, from rows and
+    counts of the whole caseload in memory (one partition) or of each partition."""
     try:
         if partitions == 1:
-            caseload, tally = evaluate(lines, policy=Policy(), as_of=as_of)
+            rows, tally, now = summarise(lines, policy=Policy(), as_of=as_of,
+                                         summary=partial(worklist_rows, scope, 5))
+            counted, _, _ = summarise(lines, policy=Policy(), as_of=as_of,
+                                      summary=partial(count_analysis, scope))
         else:
-            caseload, tally = evaluate_in_partitions(
-                lines, policy=Policy(), as_of=as_of, partitions=partitions,
-                scope=scope)
-            assert caseload.now is not None
-            assert all(scope.holds(case.facts.assignment_at(caseload.now))
-                       for case in caseload.cases.values())
+            rows, tally, now = summarise_in_partitions(
+                lines, policy=Policy(), as_of=as_of, partitions=partitions, jobs=jobs,
+                summary=partial(worklist_rows, scope, 5))
+            counted, _, _ = summarise_in_partitions(
+                lines, policy=Policy(), as_of=as_of, partitions=partitions, jobs=jobs,
+                summary=partial(count_analysis, scope))
+            assert len(rows) == len(counted) == partitions
     except EmptyReplay as error:
         return str(error)
+    counts = AnalysisCounts()
+    for part in counted:
+        counts.absorb(part)
     return json.loads(json.dumps({
-        "worklist": build_worklist(caseload, scope, 5),
-        "analysis": build_analysis(caseload, scope, disclosure=False),
+        "worklist": worklist_document(now, scope, 5, rows),
+        "analysis": analysis_document(now, scope, counts, disclosure=False),
+        "published": analysis_document(now, scope, counts),
         "rejected": tally.rejected,
     }))
 
@@ -122,26 +136,25 @@ def test_partitions_give_the_worklist_and_analysis_one_caseload_gives(
             == worklist_and_analysis(lines, moment, scope, 1))
 
 
-def test_a_pdus_worklist_and_analysis_keep_only_its_cases() -> None:
-    """From partitions, only the PDU's cases are held at the end, and its worklist and
-    analysis (disclosure-controlled, as published) are the ones from every case in memory."""
+@pytest.mark.parametrize("scope", [Scope("tees-valley"), Scope()])
+def test_a_simulated_regions_worklist_and_analysis_from_partitions_and_jobs(scope: Scope) -> None:
+    """On a simulated region, from 4 partitions replayed here or by two forked processes
+    (which send their rows and counts back pickled, rules by id): the documents of one
+    caseload, which are not empty."""
     stream = io.StringIO()
     write_jsonl(Simulation(cases=150, seed=5, start=date(2025, 4, 1), days=200,
                            quality=0.6).events(), stream)
     lines = [line.encode() + b"\n" for line in stream.getvalue().splitlines()]
-    scope = Scope("tees-valley")
     everything, _ = evaluate(lines, policy=Policy(), as_of=None)
     worklist = build_worklist(everything, scope, 5)
-    analysis = build_analysis(everything, scope)
+    analysis = build_analysis(everything, scope, disclosure=False)
     assert worklist["cases"] and worklist["dueSoon"]
-    for jobs in (1, 2):  # two: forked processes send their kept cases back pickled
-        kept, _ = evaluate_in_partitions(lines, policy=Policy(), as_of=None, partitions=4,
-                                         scope=scope, jobs=jobs)
-        assert kept.now == everything.now
-        assert 30 < len(kept.cases) < len(everything.cases) - 30
-        assert all(kept.cases[crn] == everything.cases[crn] for crn in kept.cases)
-        assert build_worklist(kept, scope, 5) == worklist
-        assert build_analysis(kept, scope) == analysis
+    assert analysis["oversight"]["teams"] and analysis["needs"][0]["cases"]
+    expected = worklist_and_analysis(lines, None, scope, 1)
+    assert expected["worklist"] == json.loads(json.dumps(worklist))
+    assert expected["analysis"] == json.loads(json.dumps(analysis))
+    for jobs in (1, 2):
+        assert worklist_and_analysis(lines, None, scope, 4, jobs) == expected
 
 
 @pytest.mark.parametrize("command", [["worklist", "--team", "county-durham-darlington-team-2"],

@@ -5,12 +5,13 @@ import json
 import os
 import signal
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 from types import FrameType
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 from prometheus_client import CollectorRegistry, generate_latest
 
@@ -22,15 +23,17 @@ from workers.inputs import opened, size_of
 from workers.metrics import QualityMetrics
 from workers.partitioned_replay import (
     MOST_PARTITIONS,
-    evaluate_in_partitions,
     partitions_for,
     replay_in_partitions,
+    summarise_in_partitions,
 )
 from workers.progress import Progress
-from workers.replay import EmptyReplay, evaluate, read_lines
+from workers.replay import EmptyReplay, evaluate, read_lines, summarise
 from workers.report import Cohort, EventTally, build_report, write_json
 from workers.runtime import tune_gc
 from workers.table import render
+
+S = TypeVar("S")  # what a command keeps of a caseload
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -96,17 +99,19 @@ def _add_replay(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(run=_run_replay)
 
 
-def _evaluate(args: argparse.Namespace, task: str, scope: Scope) -> tuple[Caseload, EventTally]:
+def _summarised(args: argparse.Namespace, task: str,
+                summary: Callable[[Caseload], S]) -> tuple[list[S], EventTally, datetime]:
     """The events of `args.path` (or standard input) through the engine, for worklist and
-    analyse alike: SPEC §7's reading rules, --policy and --as-of. An input too large to hold
-    every case is replayed in partitions, keeping only the cases `scope` holds at the end."""
+    analyse alike (SPEC §7's reading rules, --policy and --as-of), and `summary` of the
+    caseload at the end: of each partition's, for an input too large to hold every case."""
     with _input(args, task) as (policy, stream, progress):
         partitions = args.partitions or partitions_for(size_of(stream))
         if partitions > 1:
-            return evaluate_in_partitions(
+            return summarise_in_partitions(
                 read_lines(stream), policy=policy, as_of=args.as_of, partitions=partitions,
-                scope=scope, jobs=min(args.jobs, partitions), progress=progress)
-        return evaluate(read_lines(stream), policy=policy, as_of=args.as_of, progress=progress)
+                summary=summary, jobs=min(args.jobs, partitions), progress=progress)
+        return summarise(read_lines(stream), policy=policy, as_of=args.as_of, summary=summary,
+                         progress=progress)
 
 
 @contextmanager
@@ -207,15 +212,14 @@ def _working_days(text: str) -> int:
 
 
 def _run_worklist(args: argparse.Namespace) -> int:
-    from workers.worklist import build_worklist
+    from workers.worklist import worklist_document, worklist_rows
     from workers.worklist_render import html, text
 
     scope = Scope(args.pdu, args.team)
-    caseload, tally = _evaluate(args, "worklist", scope)
-    if tally.rejected:
-        print(f"casewatch: {len(tally.rejected)} lines rejected and left out (casewatch replay "
-              "--format json lists them)", file=sys.stderr)
-    doc = build_worklist(caseload, scope, args.horizon)
+    parts, tally, now = _summarised(args, "worklist",
+                                    partial(worklist_rows, scope, args.horizon))
+    _say_rejected(tally)
+    doc = worklist_document(now, scope, args.horizon, parts)
     if args.format == "json":
         sys.stdout.write(json.dumps(doc, ensure_ascii=False) + "\n")
     elif args.format == "html":
@@ -240,15 +244,16 @@ def _add_analyse(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_analyse(args: argparse.Namespace) -> int:
-    from workers.analysis.document import build_analysis
+    from workers.analysis.document import AnalysisCounts, analysis_document, count_analysis
     from workers.analysis.table import render as render_analysis
 
     scope = Scope(args.pdu)
-    caseload, tally = _evaluate(args, "analyse", scope)
-    if tally.rejected:
-        print(f"casewatch: {len(tally.rejected)} lines rejected and left out (casewatch replay "
-              "--format json lists them)", file=sys.stderr)
-    doc = build_analysis(caseload, scope, disclosure=args.disclosure)
+    parts, tally, now = _summarised(args, "analyse", partial(count_analysis, scope))
+    _say_rejected(tally)
+    counts = AnalysisCounts()
+    for part in parts:
+        counts.absorb(part)
+    doc = analysis_document(now, scope, counts, disclosure=args.disclosure)
     if args.format == "json":
         sys.stdout.write(json.dumps(doc, ensure_ascii=False) + "\n")
     elif args.format == "html":
@@ -258,6 +263,12 @@ def _run_analyse(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(render_analysis(doc))
     return 0
+
+
+def _say_rejected(tally: EventTally) -> None:
+    if tally.rejected:
+        print(f"casewatch: {len(tally.rejected)} lines rejected and left out (casewatch replay "
+              "--format json lists them)", file=sys.stderr)
 
 
 def _add_simulate(parser: argparse.ArgumentParser) -> None:

@@ -9,7 +9,7 @@ watermark before each event is known for the whole file. Each partition is then 
 its clock moved to that watermark before each of its events, and at the end to the report's
 clock. The report is the one a single caseload gives (tests/test_partitioned_replay.py holds it
 to that), and memory follows the largest partition and a number per event, not the caseload.
-`worklist` and `analyse` take the same route, keeping only the cases in their scope.
+`worklist` and `analyse` take the same route, keeping only their rows and counts of each partition.
 """
 
 from __future__ import annotations
@@ -32,11 +32,9 @@ from typing import IO, Any, TypeVar
 
 from schemas.events import CaseEvent
 from schemas.parse import parse_event
-from workers.engine.case import CaseState
 from workers.engine.caseload import Caseload
 from workers.engine.facts import at_utc
 from workers.engine.policy import Policy
-from workers.engine.worklist import Scope
 from workers.progress import Progress
 from workers.replay import read_events, report_clock
 from workers.report import (
@@ -60,6 +58,7 @@ DUPLICATE = -(2**63)  # a duplicate's time: it does not move the clock
 
 # A filed event: its ordinal among accepted events, CRN, eventId and the line as read.
 Filed = tuple[int, str, str, bytes]
+S = TypeVar("S")  # what a command keeps of a partition
 T = TypeVar("T")
 
 
@@ -99,35 +98,31 @@ def replay_in_partitions(
         yield assemble(replaying.now, tally, ratings, _merged(runs))
 
 
-def evaluate_in_partitions(
+def summarise_in_partitions(
     lines: Iterable[bytes],
     *,
     policy: Policy,
     as_of: datetime | None,
     partitions: int,
-    scope: Scope,
+    summary: Callable[[Caseload], S],
     jobs: int = 1,
     progress: Progress | None = None,
-) -> tuple[Caseload, EventTally]:
-    """As `replay.evaluate`, but holding only the cases `scope` holds at the report's clock
-    (a PDU's or a team's, for `worklist` and `analyse`), and one partition at a time (`jobs` at
-    a time with forked processes, which send their kept cases back pickled). The kept cases
-    are the very states a single caseload would hold: a case depends only on its own events and
-    the whole file's watermark."""
+) -> tuple[list[S], EventTally, datetime]:
+    """As `replay.summarise`: `summary` of each partition's caseload at the report's clock (in
+    `jobs` forked processes, it must be picklable: a module's function or a partial of one),
+    with the reading tally and the clock. For `worklist` and `analyse`, whose rows and counts
+    are per case: a partition's add to the others'."""
     with _filed(lines, policy, as_of, Cohort(), partitions, progress) as (replaying, tally):
         cases = _cases_bar(replaying.folder, partitions, progress)
-        kept = Caseload(policy)
-        for held, filed in _each_partition(replaying, partitions, jobs,
-                                           partial(_cases_in_scope, scope)):
-            for case in held:
-                kept.adopt(case)
+        summaries = []
+        for summarised, filed in _each_partition(replaying, partitions, jobs,
+                                                 partial(_summarise_partition, summary)):
+            summaries.append(summarised)
             if cases is not None:
                 cases.advance(filed)
         if cases is not None:
             cases.finish()
-        # Each kept case is already at the clock: this only sets the caseload's.
-        kept.advance(replaying.now)
-        return kept, tally
+        return summaries, tally, replaying.now
 
 
 @contextmanager
@@ -243,13 +238,10 @@ def _on_inherited(task: Callable[[Replaying, int], T], number: int) -> T:
     return task(_inherited, number)
 
 
-def _cases_in_scope(scope: Scope, replaying: Replaying, number: int) -> (
-    tuple[list[CaseState], int]
-):
-    """One partition's cases that `scope` holds at the report's clock, and the bytes filed."""
+def _summarise_partition(summary: Callable[[Caseload], S], replaying: Replaying,
+                         number: int) -> tuple[S, int]:
     caseload, filed = _partition_caseload(replaying, number)
-    return [case for case in caseload.cases.values()
-            if scope.holds(case.facts.assignment_at(replaying.now))], filed
+    return summary(caseload), filed
 
 
 def _replay_partition(replaying: Replaying, number: int) -> tuple[Path, int, CohortRatings]:

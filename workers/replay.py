@@ -2,9 +2,9 @@
 
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 from schemas.events import CaseEvent
 from schemas.parse import Rejection, parse_event
@@ -14,6 +14,8 @@ from workers.engine.policy import Policy
 from workers.metrics import QualityMetrics
 from workers.progress import Progress
 from workers.report import Cohort, EventTally, build_report
+
+S = TypeVar("S")  # what a command keeps of a caseload
 
 
 def replay(
@@ -57,6 +59,21 @@ def evaluate(
         metrics.alerts(changes)
         metrics.caseloads([caseload])
     return caseload, tally
+
+
+def summarise(
+    lines: Iterable[bytes],
+    *,
+    policy: Policy,
+    as_of: datetime | None,
+    summary: Callable[[Caseload], S],
+    progress: Progress | None = None,
+) -> tuple[list[S], EventTally, datetime]:
+    """`summary` of the whole caseload at the report's clock, as the one item of a list (as
+    `summarise_in_partitions` gives one per partition), with the reading tally and the clock."""
+    caseload, tally = evaluate(lines, policy=policy, as_of=as_of, progress=progress)
+    assert caseload.now is not None
+    return [summary(caseload)], tally, caseload.now
 
 
 def read_events(

@@ -4,27 +4,57 @@ The document is SPEC §10's JSON; the text and html renderings (workers/worklist
 are made from it, so all three say the same thing.
 """
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 from workers.engine.alert import wire_timestamp
 from workers.engine.calendar import add_working_days, london_date
 from workers.engine.caseload import Caseload
-from workers.engine.worklist import CaseToAct, DueSoon, Scope, cases_to_act, due_soon, horizon
+from workers.engine.worklist import (
+    CaseToAct,
+    DueSoon,
+    Scope,
+    case_rank,
+    cases_to_act,
+    due_rank,
+    due_soon,
+    horizon,
+)
+
+# A caseload's worklist rows: its cases to act on, and its deadlines due soon, each in order.
+WorklistRows = tuple[list[CaseToAct], list[DueSoon]]
 
 
 def build_worklist(caseload: Caseload, scope: Scope, horizon_days: int) -> dict[str, Any]:
     assert caseload.now is not None
-    now = caseload.now
+    return worklist_document(caseload.now, scope, horizon_days,
+                             [worklist_rows(scope, horizon_days, caseload)])
+
+
+def worklist_rows(scope: Scope, horizon_days: int, caseload: Caseload) -> WorklistRows:
+    assert caseload.now is not None
     cases = caseload.cases.values()
+    return (cases_to_act(cases, caseload.now, scope),
+            due_soon(cases, caseload.now, horizon_days, scope))
+
+
+def worklist_document(now: datetime, scope: Scope, horizon_days: int,
+                      parts: Iterable[WorklistRows]) -> dict[str, Any]:
+    """SPEC §10's worklist from the rows of one caseload, or of each of its partitions."""
+    to_act: list[CaseToAct] = []
+    soon: list[DueSoon] = []
+    for cases, deadlines in parts:
+        to_act += cases
+        soon += deadlines
     return {
         "asOf": wire_timestamp(now),
         "scope": {"pdu": scope.pdu, "team": scope.team},
         "horizon": {"workingDays": horizon_days,
                     "lastDueDate": add_working_days(london_date(now), horizon_days).isoformat(),
                     "until": wire_timestamp(horizon(now, horizon_days))},
-        "cases": [_case(row) for row in cases_to_act(cases, now, scope)],
-        "dueSoon": [_due(row) for row in due_soon(cases, now, horizon_days, scope)],
+        "cases": [_case(row) for row in sorted(to_act, key=case_rank)],
+        "dueSoon": [_due(row) for row in sorted(soon, key=due_rank)],
     }
 
 

@@ -14,7 +14,7 @@ both its counts are, and an index only when its group's and the reference group'
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from workers.analysis.disclosure import control
 from workers.analysis.disparity import UNDEFINED, RelativeRate, relative_rate
@@ -39,15 +39,35 @@ class Row:
                 "ciLow": self.ci_low, "ciHigh": self.ci_high, "flagged": self.flagged}
 
 
+@dataclass
+class GroupCounts:
+    """Cases per group, and per group and measure those with a standing breach. Counts of
+    several caseloads add up (`absorb`)."""
+
+    counted: Counter[tuple[str, str]] = field(default_factory=Counter)
+    breached: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+
+    def add(self, case: Profiled) -> None:
+        for dimension, group in case.groups.items():
+            self.counted[(dimension, group)] += 1
+            for measure in case.breached:
+                self.breached[(dimension, group, measure)] += 1
+
+    def absorb(self, other: "GroupCounts") -> None:
+        self.counted.update(other.counted)
+        self.breached.update(other.breached)
+
+
 def disproportionality(cases: Iterable[Profiled], *, disclosure: bool = True) -> list[Row]:
     """Every (dimension, group, measure) row, groups in SPEC order, for groups with a case."""
-    counted: Counter[tuple[str, str]] = Counter()
-    breached: Counter[tuple[str, str, str]] = Counter()
+    counts = GroupCounts()
     for case in cases:
-        for dimension, group in case.groups.items():
-            counted[(dimension, group)] += 1
-            for measure in case.breached:
-                breached[(dimension, group, measure)] += 1
+        counts.add(case)
+    return group_rows(counts, disclosure=disclosure)
+
+
+def group_rows(counts: GroupCounts, *, disclosure: bool = True) -> list[Row]:
+    counted, breached = counts.counted, counts.breached
     rows = []
     for dimension, listed in GROUPS.items():
         groups = [group for group in listed if counted[(dimension, group)]]

@@ -62,11 +62,20 @@ def need_stages(case: CaseState, now: datetime) -> list[tuple[Need, str]]:
     return stages
 
 
+NeedCounts = Counter[tuple[Need, str]]
+
+
+def count_needs(cases: Iterable[CaseState], now: datetime) -> NeedCounts:
+    """The cases' need stages counted: counts of several caseloads add up (Counter.update)."""
+    return Counter(stage for case in cases for stage in need_stages(case, now))
+
+
 def needs_and_services(cases: Iterable[CaseState], now: datetime, *,
                        disclosure: bool = True) -> list[NeedRow]:
-    counts: Counter[tuple[Need, str]] = Counter(
-        stage for case in cases for stage in need_stages(case, now))
+    return need_rows(count_needs(cases, now), disclosure=disclosure)
 
+
+def need_rows(counts: NeedCounts, *, disclosure: bool = True) -> list[NeedRow]:
     def count(need: Need, column: str) -> int | None:
         exact = counts[(need, column)]
         return shown(exact) if disclosure else exact

@@ -26,32 +26,59 @@ class Load:
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COLUMNS, 0))
     practitioners: set[str] = field(default_factory=set)
 
+    def absorb(self, other: "Load") -> None:
+        for column, count in other.counts.items():
+            self.counts[column] += count
+        self.practitioners |= other.practitioners
+
+
+@dataclass
+class Loads:
+    """Each team's and each manager's load (keyed by PDU and team, PDU and manager). Loads of
+    several caseloads add up (`absorb`)."""
+
+    teams: defaultdict[tuple[str, str], Load] = field(default_factory=lambda: defaultdict(Load))
+    managers: defaultdict[tuple[str, str], Load] = field(
+        default_factory=lambda: defaultdict(Load))
+
+    def absorb(self, other: "Loads") -> None:
+        for mine, theirs in ((self.teams, other.teams), (self.managers, other.managers)):
+            for key, load in theirs.items():
+                mine[key].absorb(load)
+
 
 def oversight(cases: Iterable[CaseState], now: datetime, *,
               disclosure: bool = True) -> dict[str, list[dict[str, object]]]:
-    teams: dict[tuple[str, str], Load] = defaultdict(Load)
-    managers: dict[tuple[str, str], Load] = defaultdict(Load)
+    return load_rows(count_loads(cases, now), disclosure=disclosure)
+
+
+def count_loads(cases: Iterable[CaseState], now: datetime) -> Loads:
+    counted = Loads()
     for case in cases:
         facts = case.facts
         held = facts.assignment_at(now)
         closed_at = facts.closed_at
         if held is None or (closed_at is not None and closed_at <= now):
             continue
-        loads = [teams[(held.pdu, held.team)]]
+        loads = [counted.teams[(held.pdu, held.team)]]
         if held.manager_id is not None:
-            loads.append(managers[(held.pdu, held.manager_id)])
+            loads.append(counted.managers[(held.pdu, held.manager_id)])
         open_alerts = [v for v in case.published.values() if v.status == AlertStatus.OPEN]
         for load in loads:
-            counted = load.counts
-            counted["cases"] += 1
-            counted["highRiskCases"] += facts.risk_at(now).high_risk
-            counted["openI-KS-03"] += sum(v.rule.id == "I-KS-03" for v in open_alerts)
-            counted["openO-KS-01"] += sum(v.rule.id == "O-KS-01" for v in open_alerts)
-            counted["openHighAndCritical"] += sum(
+            counts = load.counts
+            counts["cases"] += 1
+            counts["highRiskCases"] += facts.risk_at(now).high_risk
+            counts["openI-KS-03"] += sum(v.rule.id == "I-KS-03" for v in open_alerts)
+            counts["openO-KS-01"] += sum(v.rule.id == "O-KS-01" for v in open_alerts)
+            counts["openHighAndCritical"] += sum(
                 v.rule.severity in (Severity.HIGH, Severity.CRITICAL) for v in open_alerts)
             load.practitioners.add(held.practitioner_id)
-    return {"teams": _rows(teams, "team", disclosure),
-            "managers": _rows(managers, "managerId", disclosure)}
+    return counted
+
+
+def load_rows(loads: Loads, *, disclosure: bool = True) -> dict[str, list[dict[str, object]]]:
+    return {"teams": _rows(loads.teams, "team", disclosure),
+            "managers": _rows(loads.managers, "managerId", disclosure)}
 
 
 def _rows(loads: dict[tuple[str, str], Load], name: str,

@@ -92,10 +92,14 @@ def cases_to_act(cases: Iterable[CaseState], now: datetime, scope: Scope = Scope
                                         a.rule.id, a.alert_id))
         rows.append(CaseToAct(case.crn, assignment, case.facts.risk_at(now).rosh,
                               tuple(open_alerts)))
-    rows.sort(key=lambda r: (SEVERITY_RANK[r.highest],
-                             ROSH_RANK[r.rosh] if r.rosh else UNKNOWN_ROSH,
-                             r.oldest_opened_at, r.crn))
+    rows.sort(key=case_rank)
     return rows
+
+
+def case_rank(row: CaseToAct) -> tuple[int, int, datetime, str]:
+    """A case's place on the worklist: rows of several caseloads sort together by it."""
+    return (SEVERITY_RANK[row.highest], ROSH_RANK[row.rosh] if row.rosh else UNKNOWN_ROSH,
+            row.oldest_opened_at, row.crn)
 
 
 def horizon(now: datetime, working_days: int) -> datetime:
@@ -132,6 +136,11 @@ def due_soon(cases: Iterable[CaseState], now: datetime, working_days: int,
         if not scope.holds(assignment):
             continue
         rows.extend(DueSoon(case.crn, assignment, b) for b in found)
-    rows.sort(key=lambda r: (r.due, SEVERITY_RANK[r.breach.rule.severity], r.crn,
-                             r.breach.rule.id, r.breach.alert_id))
+    rows.sort(key=due_rank)
     return rows
+
+
+def due_rank(row: DueSoon) -> tuple[date, int, str, str, str]:
+    """A deadline's place on the due-soon list: rows of several caseloads sort together by it."""
+    return (row.due, SEVERITY_RANK[row.breach.rule.severity], row.crn, row.breach.rule.id,
+            row.breach.alert_id)
