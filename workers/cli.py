@@ -105,11 +105,11 @@ def _summarised(args: argparse.Namespace, task: str,
     analyse alike (SPEC §7's reading rules, --policy and --as-of), and `summary` of the
     caseload at the end: of each partition's, for an input too large to hold every case."""
     with _input(args, task) as (policy, stream, progress):
-        partitions = args.partitions or partitions_for(size_of(stream))
+        partitions = _partitions_of(args, stream)
         if partitions > 1:
             return summarise_in_partitions(
                 read_lines(stream), policy=policy, as_of=args.as_of, partitions=partitions,
-                summary=summary, jobs=min(args.jobs, partitions), progress=progress)
+                summary=summary, jobs=args.jobs, progress=progress)
         return summarise(read_lines(stream), policy=policy, as_of=args.as_of, summary=summary,
                          progress=progress)
 
@@ -153,11 +153,10 @@ def _replay_report(args: argparse.Namespace,
     if metrics and (args.partitions or 1) > 1:
         raise CommandError("--metrics-out replays in memory: leave out --partitions")
     with _input(args, "replay") as (policy, stream, progress):
-        partitions = 1 if metrics else args.partitions or partitions_for(size_of(stream))
+        partitions = 1 if metrics else _partitions_of(args, stream)
         if partitions > 1:
             with replay_in_partitions(read_lines(stream), policy=policy, as_of=args.as_of,
-                                      cohort=cohort, partitions=partitions,
-                                      jobs=min(args.jobs, partitions),
+                                      cohort=cohort, partitions=partitions, jobs=args.jobs,
                                       progress=progress) as report:
                 yield report
             return
@@ -174,6 +173,11 @@ def _add_partitions(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--jobs", type=_jobs, default=len(os.sched_getaffinity(0)),
                         help="processes replaying partitions side by side (default: one per "
                         "CPU this process may use)")
+
+
+def _partitions_of(args: argparse.Namespace, stream: IO[bytes]) -> int:
+    """--partitions, or the command's own choice for the input's size (1: in memory)."""
+    return int(args.partitions or partitions_for(size_of(stream)))
 
 
 def _partitions(text: str) -> int:

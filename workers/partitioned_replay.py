@@ -212,7 +212,9 @@ def _each_partition(replaying: Replaying, partitions: int, jobs: int,
                     task: Callable[[Replaying, int], T]) -> Iterator[T]:
     """`task` on each partition, in order: here, or by `jobs` forked processes, which share
     the watermarks with this one rather than each being sent a copy. A task for the processes
-    must be picklable: a module's function, or a partial of one."""
+    must be picklable: a module's function, or a partial of one. No more processes than
+    partitions are started."""
+    jobs = min(jobs, partitions)
     if jobs == 1:
         for number in range(partitions):
             yield task(replaying, number)

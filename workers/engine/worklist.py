@@ -66,13 +66,10 @@ class Scope:
     pdu: str | None = None
     team: str | None = None
 
-    def covers(self, assignment: Assignment) -> bool:
-        return ((self.pdu is None or assignment.pdu == self.pdu)
-                and (self.team is None or assignment.team == self.team))
-
     def holds(self, assignment: Assignment | None) -> TypeGuard[Assignment]:
         """Whether a case so assigned (None: not allocated) is in scope."""
-        return assignment is not None and self.covers(assignment)
+        return (assignment is not None and (self.pdu is None or assignment.pdu == self.pdu)
+                and (self.team is None or assignment.team == self.team))
 
 
 def cases_to_act(cases: Iterable[CaseState], now: datetime, scope: Scope = Scope()) -> (
