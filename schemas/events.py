@@ -50,6 +50,19 @@ def _in_utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
+WITHHELD = "withheld"
+
+
+def _withheld(text: str) -> str:
+    return WITHHELD
+
+
+# Free text by contract (it may name people and places): checked for presence and type, then
+# replaced, so its words are in no event casewatch holds nor in anything written from one, such
+# as the worker's table and its changelog topic, which keep every event of a case.
+FreeText = Annotated[str, AfterValidator(_withheld)]
+
+
 # An instant, held in UTC: the offset a producer wrote carries no meaning past validation (dates
 # are reckoned in Europe/London from the instant), and one shared tzinfo saves 40 B per event.
 Instant = Annotated[AwareDatetime, AfterValidator(_in_utc)]
@@ -97,8 +110,7 @@ class CaseTransferredDetail:
 
 @dataclass(config=WIRE, frozen=True, slots=True, kw_only=True)
 class CaseClosedDetail:
-    # The reason is free text: validated for presence, never copied into alerts or state.
-    reason: str
+    reason: FreeText
 
 
 @dataclass(config=WIRE, frozen=True, slots=True, kw_only=True)

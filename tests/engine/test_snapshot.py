@@ -122,12 +122,13 @@ def test_an_unknown_format_is_refused() -> None:
         list(restore_rows([(b"X123456", zlib.compress(b'{"format": 99}'))], run([]).policy))
 
 
-def test_a_row_holding_free_text_like_its_own_framing_restores() -> None:
+def test_a_row_holding_text_like_its_own_framing_restores() -> None:
     """A change row is cut where it was joined: text in the event that looks like the joins
-    (escaped, as JSON escapes quotes) does not move the cut."""
-    closing = {"eventId": "e-close", "eventType": "case.closed", "version": 1, "crn": "X123456",
-               "occurredAt": at("2025-07-03"),
-               "detail": {"reason": 'moved ","event":null,"alerts":[["x"]]} away'}}
+    (escaped, as JSON escapes quotes) does not move the cut. An eventId is any text a producer
+    chose (a closure's reason, free text, is not kept at all)."""
+    closing = {"eventId": 'e ","event":null,"alerts":[["x"]]} close', "eventType": "case.closed",
+               "version": 1, "crn": "X123456", "occurredAt": at("2025-07-03"),
+               "detail": {"reason": "moved away"}}
     caseload = run([allocated(at("2025-07-01")), closing])
     assert caseload.now is not None
     case = caseload.cases["X123456"]

@@ -7,11 +7,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from schemas.codes import ContactOutcome
-from schemas.events import ContactRecorded, case_event_adapter
+from schemas.events import WITHHELD, CaseClosed, ContactRecorded, case_event_adapter
 from schemas.generate import SCHEMAS, render
 from schemas.parse import Rejection, parse_event
 from tests.builders import allocated, at, contact, event
-from tests.mutations import mutate
+from tests.mutations import FREE_TEXT, mutate
 from tests.strategies import caseload_history
 
 GOOD = contact(at("2025-07-01"))
@@ -35,6 +35,20 @@ def test_a_valid_event_parses_with_defaults() -> None:
 def test_unknown_fields_are_ignored() -> None:
     message = {**GOOD, "producer": "ndelius", "detail": {**GOOD["detail"], "room": "2"}}
     assert isinstance(parse_event(json.dumps(message)), ContactRecorded)
+
+
+def test_a_closure_s_reason_must_be_there_but_its_words_are_not_kept() -> None:
+    """`case.closed.reason` is free text (SPEC §3): it may name people or places, so the parsed
+    event, and what is written from it (the worker's table rows), holds none of it."""
+    closing = event("case.closed", at("2025-07-03"), reason=f"Moved in with {FREE_TEXT}")
+    parsed = parse_event(json.dumps(closing))
+    assert isinstance(parsed, CaseClosed)
+    assert parsed.detail.reason == WITHHELD
+    for word in FREE_TEXT.replace(",", "").split():
+        assert word.encode() not in case_event_adapter.dump_json(parsed), word
+        assert word not in repr(parsed), word
+    assert "missing field detail.reason" in reason_for({**closing, "detail": {}})
+    assert "invalid field detail.reason" in reason_for({**closing, "detail": {"reason": 7}})
 
 
 def test_registration_codes_are_open() -> None:

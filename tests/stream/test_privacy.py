@@ -1,9 +1,10 @@
 """Case data is criminal-offence data: free text never leaks out of the worker (SPEC §5, §11).
 
 Names and addresses ride in unknown fields, in `case.closed.reason` (free text by contract) and
-in malformed messages. Alerts, dead-letter reasons, the worker's log and its metrics carry CRNs
-and codes only. (A dead letter's value is the message unchanged, by SPEC §8: that topic is
-readable by nobody but operators granted it.)
+in malformed messages. Alerts, deadlines records, dead-letter reasons, the worker's log and its
+metrics carry CRNs and codes only, and the worker's table, which keeps every event of a case,
+keeps no free text: its changelog topic is read here. (A dead letter's value is the message
+unchanged, by SPEC §8: that topic is readable by nobody but operators granted it.)
 """
 
 import json
@@ -69,9 +70,13 @@ def test_free_text_never_leaves_the_worker(settings: Settings, workers: list[Wor
     assert len(alerts) > 50 and len(reasons) == 4 and "casewatch_events_total" in metrics
     closed = [json.loads(v) for _, v, _ in alerts if json.loads(v)["resolution"] == "CASE_CLOSED"]
     assert closed, "a closed case's alerts are in the sample"
+    kept = [value for _, value, _ in read_topic(settings, f"{settings.app_id}-cases-changelog")
+            + read_topic(settings, settings.deadlines_topic("north-east")) if value]
+    assert any(b"privacy-close" in value for value in kept), "the closure with free text is kept"
     log = worker.log.read_text()
     for word in WORDS:
         assert not any(word.encode() in value for _, value, _ in alerts), word
+        assert not any(word.encode() in value for value in kept), word
         assert not any(word in reason for reason in reasons), (word, reasons)
         assert word not in log, word
         assert word not in metrics, word
