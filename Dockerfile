@@ -4,6 +4,10 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY schemas schemas
 COPY workers workers
-RUN pip install --no-cache-dir . && useradd --create-home casewatch
+# The worker's state directory (a named volume in docker-compose.yml) exists in the image owned by
+# the user it runs as, so the volume starts with that owner and mode: a volume mounted where the
+# image has nothing is root's, and the worker could not write its table there.
+RUN pip install --no-cache-dir . && useradd --create-home casewatch \
+    && install -d -o casewatch -g casewatch -m 0700 /var/lib/casewatch
 USER casewatch
 ENTRYPOINT ["casewatch"]

@@ -42,3 +42,18 @@ def test_the_compose_broker_is_the_version_the_project_pins() -> None:
                        (PROJECT / "deploy/kafka/pom.xml").read_text())
     assert pinned is not None
     assert f"image: apache/kafka:{pinned.group(1)}" in (PROJECT / "docker-compose.yml").read_text()
+
+
+def test_the_worker_s_state_volume_is_made_in_the_image_for_its_user_alone() -> None:
+    """A named volume takes the owner and mode of what the image has at its mount point; where
+    the image has nothing it is root's, and a worker running as its own user could not write."""
+    composed = (PROJECT / "docker-compose.yml").read_text()
+    state = re.search(r"CASEWATCH_STATE_DIR: (\S+)", composed)
+    assert state is not None
+    assert f"- worker-state:{state.group(1)}" in composed
+    dockerfile = (PROJECT / "Dockerfile").read_text()
+    user = re.search(r"^USER (\S+)$", dockerfile, re.MULTILINE)
+    assert user is not None
+    made = f"install -d -o {user.group(1)} -g {user.group(1)} -m 0700 {state.group(1)}"
+    assert made in dockerfile
+    assert dockerfile.index(made) < dockerfile.index(f"USER {user.group(1)}")

@@ -3,8 +3,9 @@
 Names and addresses ride in unknown fields, in `case.closed.reason` (free text by contract) and
 in malformed messages. Alerts, deadlines records, dead-letter reasons, the worker's log and its
 metrics carry CRNs and codes only, and the worker's table, which keeps every event of a case,
-keeps no free text: its changelog topic is read here. (A dead letter's value is the message
-unchanged, by SPEC §8: that topic is readable by nobody but operators granted it.)
+keeps no free text: its changelog topic is read here, and its files are the worker's user's
+alone. (A dead letter's value is the message unchanged, by SPEC §8: that topic is readable by
+nobody but operators granted it.)
 """
 
 import json
@@ -81,6 +82,12 @@ def test_free_text_never_leaves_the_worker(settings: Settings, workers: list[Wor
         assert word not in log, word
         assert word not in metrics, word
     assert_case_table_not_served(worker.web_port, json.loads(alerts[0][1])["crn"])
+    # The table's files on disk hold case events: the worker's user alone may read them.
+    state = tmp_path / "w1"
+    made = [state, *state.rglob("*")]
+    assert any(path.suffix == ".sst" or path.name.startswith("MANIFEST") for path in made)
+    opened = [path for path in made if path.stat().st_mode & 0o077]
+    assert not opened, [f"{path} {path.stat().st_mode & 0o777:o}" for path in opened]
 
 
 def assert_case_table_not_served(port: int, crn: str) -> None:

@@ -290,9 +290,11 @@ def _topics(args: argparse.Namespace) -> int:
 def _worker(args: argparse.Namespace) -> int:
     from workers.runtime import tune_gc
     from workers.stream.app import run_worker
+    from workers.stream.private import keep_private
 
     settings = settings_from(args)
     policy = Policy.load(args.policy) if args.policy else Policy()
+    keep_private(settings.state_dir)
     tune_gc()
     run_worker(settings, policy, args.loglevel)
     return 0

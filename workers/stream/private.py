@@ -1,0 +1,29 @@
+"""The worker's table keeps every event of its cases on this host's disk (RocksDB, in the state
+directory): criminal-offence data that only the worker's own user may read."""
+
+import logging
+import os
+from pathlib import Path
+
+from workers.errors import CommandError
+
+log = logging.getLogger("casewatch.worker")
+
+OWNER_ONLY = 0o077  # the umask: no permission for the group or anyone else
+
+
+def keep_private(state_dir: Path) -> None:
+    """From now on this process creates files and directories for its user alone, and the state
+    directory (made if missing) is closed to everyone else. One an earlier version left open is
+    closed now, which puts the files it made in it, open then, out of others' reach too."""
+    os.umask(OWNER_ONLY)
+    try:
+        state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        mode = state_dir.stat().st_mode & 0o777
+        if mode & OWNER_ONLY:
+            state_dir.chmod(0o700)
+            log.warning("the state directory %s was open to other users (mode %o): now 700",
+                        state_dir, mode)
+    except OSError as error:
+        raise CommandError(f"cannot keep the state directory {state_dir} to this user: "
+                           f"{error.strerror}") from None
