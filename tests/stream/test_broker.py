@@ -23,6 +23,17 @@ def test_the_session_broker_answers(kafka: Broker) -> None:
     assert kafka.running()
 
 
+def test_the_broker_s_files_are_this_user_s_alone(kafka: Broker) -> None:
+    """Whoever reads a topic's log files needs no ACL: the broker's home, and what the broker
+    wrote in it (its metadata log, its topics), are closed to the group and everyone else."""
+    assert kafka.home.stat().st_mode & 0o777 == 0o700
+    data = [path for path in (kafka.home / "data").rglob("*") if path.is_file()]
+    assert any(path.name == "meta.properties" for path in data)
+    assert any(path.suffix == ".log" for path in data)
+    opened = [path for path in data if path.stat().st_mode & 0o077]
+    assert not opened, [f"{path} {path.stat().st_mode & 0o777:o}" for path in opened]
+
+
 def test_credentials_are_made_without_a_broker_and_kept(tmp_path: Path,
                                                         capsys: pytest.CaptureFixture[str]) -> None:
     from workers.cli import main

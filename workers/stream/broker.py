@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from workers.stream.private import OWNER_ONLY
+
 if TYPE_CHECKING:
     from workers.stream.secure import SecureMaterial
 
@@ -63,7 +65,10 @@ class Broker:
             return
         java = require_java()
         fetch_jars(self.libs)
-        self.home.mkdir(parents=True, exist_ok=True)
+        # Its topics' logs hold case events, and whoever reads the files needs no ACL: the
+        # broker's files are this user's alone, as the worker's table is (private.py).
+        self.home.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.home.chmod(0o700)
         (self.home / "logs").mkdir(exist_ok=True)
         secret: list[str] = []
         if self.secure:
@@ -80,6 +85,7 @@ class Broker:
             self._command(java, "kafka.Kafka", str(config)),
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True,  # outlives the shell that started it, until `stop`
+            umask=OWNER_ONLY,
         )
         self.pid_file.write_text(str(process.pid))
         deadline = time.monotonic() + timeout
@@ -176,7 +182,7 @@ class Broker:
             handle.write("\n".join(_quoted(arg) for arg in command[1:]) + "\n")
         try:
             result = subprocess.run([command[0], f"@{argfile}"], capture_output=True, text=True,
-                                    check=False)
+                                    check=False, umask=OWNER_ONLY)
         finally:
             argfile.unlink(missing_ok=True)
         if result.returncode != 0:
