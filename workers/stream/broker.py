@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from workers.stream.private import OWNER_ONLY
+from workers.stream.private import OWNER_ONLY, close
 
 if TYPE_CHECKING:
     from workers.stream.secure import SecureMaterial
@@ -67,8 +67,7 @@ class Broker:
         fetch_jars(self.libs)
         # Its topics' logs hold case events, and whoever reads the files needs no ACL: the
         # broker's files are this user's alone, as the worker's table is (private.py).
-        self.home.mkdir(mode=0o700, parents=True, exist_ok=True)
-        self.home.chmod(0o700)
+        close(self.home)
         (self.home / "logs").mkdir(exist_ok=True)
         secret: list[str] = []
         if self.secure:

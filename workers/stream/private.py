@@ -18,12 +18,21 @@ def keep_private(state_dir: Path) -> None:
     closed now, which puts the files it made in it, open then, out of others' reach too."""
     os.umask(OWNER_ONLY)
     try:
-        state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        mode = state_dir.stat().st_mode & 0o777
-        if mode & OWNER_ONLY:
-            state_dir.chmod(0o700)
-            log.warning("the state directory %s was open to other users (mode %o): now 700",
-                        state_dir, mode)
+        mode = close(state_dir)
     except OSError as error:
         raise CommandError(f"cannot keep the state directory {state_dir} to this user: "
                            f"{error.strerror}") from None
+    if mode is not None:
+        log.warning("the state directory %s was open to other users (mode %o): now 700",
+                    state_dir, mode)
+
+
+def close(directory: Path) -> int | None:
+    """Make `directory` if missing, and close it to everyone but this user: the mode it had if it
+    was open to others, else None."""
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    mode = directory.stat().st_mode & 0o777
+    if not mode & OWNER_ONLY:
+        return None
+    directory.chmod(0o700)
+    return mode
