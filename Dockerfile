@@ -2,8 +2,7 @@
 FROM python:3.11-slim
 WORKDIR /app
 COPY pyproject.toml README.md ./
-COPY schemas schemas
-COPY workers workers
+COPY casewatch casewatch
 # The worker's state directory (a named volume in docker-compose.yml) exists in the image owned by
 # the user it runs as, so the volume starts with that owner and mode: a volume mounted where the
 # image has nothing is root's, and the worker could not write its table there.

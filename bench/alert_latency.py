@@ -25,9 +25,9 @@ from pathlib import Path
 from kafka import KafkaConsumer, KafkaProducer
 
 from bench.processes import cpu_seconds, local_broker, machine_ticks, start_worker, stop_worker
-from workers.stream.broker import free_port
-from workers.stream.security import kafka_python
-from workers.stream.settings import Settings
+from casewatch.kafka.broker import free_port
+from casewatch.kafka.security import kafka_python
+from casewatch.kafka.settings import Settings
 
 WARM_UP = 10.0
 

@@ -37,14 +37,14 @@ from typing import Any, cast
 from faust.stores.rocksdb import RocksDBOptions
 from prometheus_client import CollectorRegistry
 
-from schemas.parse import parse_event
-from workers.engine.caseload import Caseload
-from workers.engine.policy import Policy
-from workers.engine.snapshot import FORMAT_ROW, Row, summary_row, whole_case_rows
-from workers.metrics import QualityMetrics
-from workers.simulate import Simulation, write_jsonl
-from workers.stream.app import TABLE_OPTIONS
-from workers.stream.watch import Outcome, PartitionWatch
+from casewatch.engine.caseload import Caseload
+from casewatch.engine.policy import Policy
+from casewatch.engine.snapshot import FORMAT_ROW, Row, summary_row, whole_case_rows
+from casewatch.metrics.quality import QualityMetrics
+from casewatch.schemas.parse import parse_event
+from casewatch.simulate.simulation import Simulation, write_jsonl
+from casewatch.worker.app import TABLE_OPTIONS
+from casewatch.worker.watch import Outcome, PartitionWatch
 
 REFRESH_EVERY = 1_000  # events: about a second of the worker's, whose gauges refresh each second
 

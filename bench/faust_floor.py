@@ -13,9 +13,9 @@ from collections.abc import AsyncIterator
 
 import faust
 
-from workers.engine.snapshot import SUMMARY
-from workers.stream.app import RAW, acked_by_hand, case_table, faust_app, run_app
-from workers.stream.settings import Settings
+from casewatch.engine.snapshot import SUMMARY
+from casewatch.kafka.settings import Settings
+from casewatch.worker.app import RAW, acked_by_hand, case_table, faust_app, run_app
 
 
 def floor_app(settings: Settings, rows: bool) -> faust.App:

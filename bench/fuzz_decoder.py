@@ -2,11 +2,12 @@
 
     ./run bench fuzz [--inputs 100000] [--seed 1]
 
-Each input is a valid simulated event mutated the ways producers go wrong (tests/mutations.py:
-truncated JSON, wrong types, huge strings, deep nesting, invalid UTF-8, 1 MB messages, unknown
-enumeration values, free text). The decoder must answer every one with an event or a one-line
-Rejection, never echo the free text, and a replay of the valid stream with every rejected input
-interleaved must end exactly as the valid stream alone: nothing valid is lost.
+Each input is a valid simulated event mutated the ways producers go wrong
+(tests/support/mutations.py: truncated JSON, wrong types, huge strings, deep nesting, invalid
+UTF-8, 1 MB messages, unknown enumeration values, free text). The decoder must answer every one
+with an event or a one-line Rejection, never echo the free text, and a replay of the valid stream
+with every rejected input interleaved must end exactly as the valid stream alone: nothing valid is
+lost.
 """
 
 import argparse
@@ -17,12 +18,12 @@ import time
 from collections import Counter
 from datetime import date
 
-from schemas.parse import Rejection, parse_event
-from tests.mutations import FREE_TEXT, mutate
-from workers.engine.policy import Policy
-from workers.replay import replay
-from workers.report import Cohort
-from workers.simulate import Simulation, write_jsonl
+from casewatch.engine.policy import Policy
+from casewatch.replay.evaluate import replay
+from casewatch.replay.report import Cohort
+from casewatch.schemas.parse import Rejection, parse_event
+from casewatch.simulate.simulation import Simulation, write_jsonl
+from tests.support.mutations import FREE_TEXT, mutate
 
 
 def main() -> None:

@@ -20,10 +20,10 @@ from datetime import timedelta
 from prometheus_client import CollectorRegistry
 
 from bench.tick_cost import START, allocation
-from schemas.parse import parse_event
-from workers.engine.caseload import Caseload
-from workers.metrics import QualityMetrics
-from workers.runtime import tune_gc
+from casewatch.engine.caseload import Caseload
+from casewatch.metrics.quality import QualityMetrics
+from casewatch.runtime import tune_gc
+from casewatch.schemas.parse import parse_event
 
 
 def contact(number: int, crn_number: int, moment: str) -> bytes:

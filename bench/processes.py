@@ -9,9 +9,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from workers.stream.admin import create_topics
-from workers.stream.broker import Broker, free_port
-from workers.stream.settings import Settings
+from casewatch.kafka.admin import create_topics
+from casewatch.kafka.broker import Broker, free_port
+from casewatch.kafka.settings import Settings
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -49,7 +49,7 @@ def machine_ticks() -> tuple[int, int]:
 
 
 def start_worker(settings: Settings) -> subprocess.Popen[bytes]:
-    return start_module(settings, "workers.cli", "worker")
+    return start_module(settings, "casewatch", "worker")
 
 
 def start_module(settings: Settings, module: str, *arguments: str,
@@ -59,6 +59,12 @@ def start_module(settings: Settings, module: str, *arguments: str,
     return subprocess.Popen([sys.executable, "-m", module, *arguments], cwd=tree,
                             env={**os.environ, **settings.environment()},
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def cli_module(tree: Path) -> str:
+    """The module that runs the command line in `tree`: revisions before the regrouping of
+    December 2026 had it at workers/cli.py."""
+    return "casewatch" if (tree / "casewatch/__main__.py").exists() else "workers.cli"
 
 
 @contextmanager

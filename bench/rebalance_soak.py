@@ -25,18 +25,18 @@ from typing import Any
 from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 
-from workers.engine.policy import Policy
-from workers.replay import replay
-from workers.report import Cohort
-from workers.simulate import Simulation, write_jsonl
-from workers.stream.admin import admin_client, create_topics
-from workers.stream.broker import Broker, free_port
-from workers.stream.clock import advance
-from workers.stream.lag import caught_up
-from workers.stream.publish import publish
-from workers.stream.security import kafka_python
-from workers.stream.settings import Settings
-from workers.stream.supervisor import SupervisedWorker
+from casewatch.engine.policy import Policy
+from casewatch.kafka.admin import admin_client, create_topics
+from casewatch.kafka.broker import Broker, free_port
+from casewatch.kafka.lag import caught_up
+from casewatch.kafka.publish import publish
+from casewatch.kafka.security import kafka_python
+from casewatch.kafka.settings import Settings
+from casewatch.replay.evaluate import replay
+from casewatch.replay.report import Cohort
+from casewatch.simulate.simulation import Simulation, write_jsonl
+from casewatch.worker.clock import advance
+from casewatch.worker.supervisor import SupervisedWorker
 
 PROJECT = Path(__file__).resolve().parent.parent
 STALL_SECONDS = 20

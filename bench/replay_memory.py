@@ -31,7 +31,7 @@ from datetime import date
 from pathlib import Path
 
 from bench.processes import tree_rss
-from workers.simulate import Simulation, write_jsonl
+from casewatch.simulate.simulation import Simulation, write_jsonl
 
 
 def cohort_file(directory: Path, cases: int, days: int) -> tuple[Path, int]:
@@ -57,7 +57,7 @@ def peak_rss(path: Path, command: list[str], partitions: str = "auto",
     started = time.perf_counter()
     setting = ["--jobs", str(jobs)] + ([] if partitions == "auto" else ["--partitions", partitions])
     child = subprocess.Popen(
-        [sys.executable, "-m", "workers.cli", command[0], str(path), *command[1:], *setting],
+        [sys.executable, "-m", "casewatch", command[0], str(path), *command[1:], *setting],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     tree = 0
     while True:

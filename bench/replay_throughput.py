@@ -20,11 +20,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 
-from schemas.parse import parse_event
-from workers.engine import case
-from workers.engine.caseload import Caseload
-from workers.runtime import tune_gc
-from workers.simulate import Simulation, write_jsonl
+from casewatch.engine import case
+from casewatch.engine.caseload import Caseload
+from casewatch.runtime import tune_gc
+from casewatch.schemas.parse import parse_event
+from casewatch.simulate.simulation import Simulation, write_jsonl
 
 
 def cohort(cases: int, days: int) -> list[bytes]:

@@ -19,11 +19,11 @@ from datetime import date
 from pathlib import Path
 
 from bench.processes import local_broker, start_worker, stop_worker
-from workers.simulate import Simulation, write_jsonl
-from workers.stream.broker import free_port
-from workers.stream.lag import progress
-from workers.stream.publish import publish
-from workers.stream.settings import Settings
+from casewatch.kafka.broker import free_port
+from casewatch.kafka.lag import progress
+from casewatch.kafka.publish import publish
+from casewatch.kafka.settings import Settings
+from casewatch.simulate.simulation import Simulation, write_jsonl
 
 
 def committed_by(settings: Settings, goal: int) -> float:

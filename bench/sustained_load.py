@@ -21,11 +21,11 @@ from pathlib import Path
 from kafka import KafkaProducer
 
 from bench.processes import local_broker, resident_bytes, start_worker, stop_worker
-from workers.simulate import Simulation, write_jsonl
-from workers.stream.broker import free_port
-from workers.stream.lag import progress
-from workers.stream.publish import crn_of
-from workers.stream.security import kafka_python
+from casewatch.kafka.broker import free_port
+from casewatch.kafka.lag import progress
+from casewatch.kafka.publish import crn_of
+from casewatch.kafka.security import kafka_python
+from casewatch.simulate.simulation import Simulation, write_jsonl
 
 
 def resident_mb(pid: int) -> float:

@@ -4,7 +4,7 @@
 
 For one case given 10 and then 100 events (an allocation, then attended contacts, with the
 alerts they open and satisfy), each event's writes as the worker makes them (its partition
-shell, workers/stream/watch.py): format 3 appends one row with the event and the alert states
+shell, casewatch/worker/watch.py): format 3 appends one row with the event and the alert states
 it changed, and rewrites the case's summary (engine/snapshot.py). The baseline, in the same
 run, is format 1: the whole case's history, compressed, on every change. Each table row is one
 RocksDB put and one changelog message of the same key and value, so the figures are both.
@@ -14,11 +14,11 @@ import json
 import zlib
 from datetime import UTC, datetime, timedelta
 
-from schemas.events import case_event_adapter
-from workers.engine.caseload import Caseload
-from workers.engine.policy import Policy
-from workers.engine.snapshot import _view_to_json
-from workers.stream.watch import PartitionWatch
+from casewatch.engine.caseload import Caseload
+from casewatch.engine.policy import Policy
+from casewatch.engine.snapshot import _view_to_json
+from casewatch.schemas.events import case_event_adapter
+from casewatch.worker.watch import PartitionWatch
 
 START = datetime(2025, 7, 1, 9, tzinfo=UTC)
 

@@ -15,10 +15,10 @@ import statistics
 import time
 from datetime import UTC, datetime, timedelta
 
-from schemas.parse import parse_event
-from workers.engine.calendar import add_working_days, breach_time, london_date
-from workers.engine.caseload import Caseload
-from workers.runtime import tune_gc
+from casewatch.engine.calendar import add_working_days, breach_time, london_date
+from casewatch.engine.caseload import Caseload
+from casewatch.runtime import tune_gc
+from casewatch.schemas.parse import parse_event
 
 START = datetime(2025, 7, 1, 9, tzinfo=UTC)
 

@@ -30,16 +30,23 @@ from pathlib import Path
 from aiokafka import AIOKafkaConsumer
 from faust.stores.rocksdb import RocksDBOptions
 
-from bench.processes import PROJECT, local_broker, revision, start_module, stop_worker
-from workers.engine.policy import Policy
-from workers.runtime import tune_gc
-from workers.simulate import Simulation, write_jsonl
-from workers.stream.app import TABLE_OPTIONS
-from workers.stream.broker import free_port
-from workers.stream.lag import progress
-from workers.stream.publish import publish
-from workers.stream.settings import Settings
-from workers.stream.watch import PartitionWatch
+from bench.processes import (
+    PROJECT,
+    cli_module,
+    local_broker,
+    revision,
+    start_module,
+    stop_worker,
+)
+from casewatch.engine.policy import Policy
+from casewatch.kafka.broker import free_port
+from casewatch.kafka.lag import progress
+from casewatch.kafka.publish import publish
+from casewatch.kafka.settings import Settings
+from casewatch.runtime import tune_gc
+from casewatch.simulate.simulation import Simulation, write_jsonl
+from casewatch.worker.app import TABLE_OPTIONS
+from casewatch.worker.watch import PartitionWatch
 
 
 def main() -> None:
@@ -91,13 +98,13 @@ def main() -> None:
         floors = {rows: committed(group(f"floor{rows}"), goal, 1, "bench.faust_floor",
                                   *(["--rows"] if rows else []))
                   for rows in (False, True)}
-        worker = committed(group("worker"), goal, args.workers, "workers.cli", "worker")
+        worker = committed(group("worker"), goal, args.workers, "casewatch", "worker")
         pairs = []
         if args.against:
             with revision(args.against) as tree:
-                pairs = [(committed(group(f"before{n}"), goal, args.workers, "workers.cli",
+                pairs = [(committed(group(f"before{n}"), goal, args.workers, cli_module(tree),
                                     "worker", tree=tree),
-                          committed(group(f"after{n}"), goal, args.workers, "workers.cli",
+                          committed(group(f"after{n}"), goal, args.workers, "casewatch",
                                     "worker"))
                          for n in range(args.pairs)]
     print(f"events: {len(lines)}; {args.workers} worker(s) on {args.partitions} partition(s)")

@@ -1,6 +1,6 @@
 import io
 
-from workers.progress import Progress
+from casewatch.progress import Progress
 
 
 def test_progress_draws_a_bar_and_ends_the_line() -> None:

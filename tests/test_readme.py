@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from workers.catalogue import markdown
+from casewatch.engine.catalogue import markdown
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -11,7 +11,8 @@ def test_the_readme_alert_catalogue_is_generated_from_the_rules() -> None:
     text = README.read_text()
     start = text.index("-->\n", text.index("<!-- catalogue:start")) + len("-->\n")
     end = text.index("<!-- catalogue:end -->")
-    assert text[start:end] == markdown(), "stale: paste python -m workers.catalogue into README"
+    assert text[start:end] == markdown(), \
+        "stale: paste python -m casewatch.engine.catalogue into README"
 
 
 def test_the_readme_has_exactly_the_two_set_up_commands() -> None:
@@ -20,7 +21,7 @@ def test_the_readme_has_exactly_the_two_set_up_commands() -> None:
 
 
 def test_the_readme_replay_example_is_real_output(capsys: pytest.CaptureFixture[str]) -> None:
-    from workers.cli import main
+    from casewatch.cli.main import main
 
     command = "$ casewatch replay examples/small-pdu.jsonl --limit 2\n"
     text = README.read_text()
@@ -43,7 +44,7 @@ def test_every_runbook_an_alert_links_to_exists() -> None:
 
 
 def test_the_readme_worklist_example_is_real_output(capsys: pytest.CaptureFixture[str]) -> None:
-    from workers.cli import main
+    from casewatch.cli.main import main
 
     args = ["examples/small-pdu.jsonl", "--team", "county-durham-darlington-team-4", "--limit",
             "2"]

@@ -3,7 +3,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from workers.analysis.disclosure import THRESHOLD, control, rounded
+from casewatch.analysis.disclosure import THRESHOLD, control, rounded
 
 lines = st.lists(st.integers(0, 60) | st.integers(0, 12), min_size=1, max_size=7)
 

@@ -6,7 +6,7 @@ import random
 from hypothesis import given
 from hypothesis import strategies as st
 
-from workers.analysis.disparity import relative_rate
+from casewatch.analysis.disparity import relative_rate
 
 
 @st.composite

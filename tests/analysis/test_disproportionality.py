@@ -4,12 +4,12 @@ reads profiles as SPEC §12 says."""
 import json
 from datetime import date
 
-from schemas.parse import parse_event
-from tests.builders import allocated, run
-from workers.analysis.disproportionality import Row, disproportionality
-from workers.analysis.profile import profiled
-from workers.engine.caseload import Caseload
-from workers.simulate import Simulation
+from casewatch.analysis.disproportionality import Row, disproportionality
+from casewatch.analysis.profile import profiled
+from casewatch.engine.caseload import Caseload
+from casewatch.schemas.parse import parse_event
+from casewatch.simulate.simulation import Simulation
+from tests.support.builders import allocated, run
 
 
 def analysed(cases: int, seed: int, plant: tuple[str, str] | None = None) -> list[Row]:

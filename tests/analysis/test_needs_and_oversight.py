@@ -1,8 +1,8 @@
 """Needs and services, and oversight capacity, counted exactly on cases built by hand."""
 
-from tests.builders import allocated, assessment, event, run
-from workers.analysis.needs import needs_and_services
-from workers.analysis.oversight import oversight
+from casewatch.analysis.needs import needs_and_services
+from casewatch.analysis.oversight import oversight
+from tests.support.builders import allocated, assessment, event, run
 
 DAY = "2025-07-01T09:00:00+00:00"
 LATER = "2025-09-30T09:00:00+00:00"  # past every 20-working-day referral deadline

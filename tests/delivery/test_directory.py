@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from workers.cli import main
-from workers.delivery.directory import DirectoryError, parse, template
+from casewatch.cli.main import main
+from casewatch.delivery.directory import DirectoryError, parse, template
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "deploy/alertmanager/managers.example.toml"
 

@@ -3,8 +3,8 @@
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from workers.delivery.due_soon import DueSoonBoard
-from workers.delivery.outbox import RESOLVED_RESEND
+from casewatch.delivery.due_soon import DueSoonBoard
+from casewatch.delivery.outbox import RESOLVED_RESEND
 
 NOW = datetime(2026, 11, 27, 12, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)

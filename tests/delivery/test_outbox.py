@@ -6,7 +6,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from workers.delivery.outbox import RESOLVED_RESEND, Outbox
+from casewatch.delivery.outbox import RESOLVED_RESEND, Outbox
 
 T0 = datetime(2026, 11, 27, 12, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)

@@ -2,8 +2,9 @@
 
 import json
 
-from schemas.alerts import Alert
-from tests.builders import (
+from casewatch.engine.alert import alert_id
+from casewatch.schemas.alerts import Alert
+from tests.support.builders import (
     alerts,
     allocated,
     assessment,
@@ -14,7 +15,6 @@ from tests.builders import (
     run,
     standing,
 )
-from workers.engine.alert import alert_id
 
 ALLOCATION = at("2025-07-01")
 

@@ -2,7 +2,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from workers.engine.calendar import add_working_days, breach_time, due_date, is_working_day
+from casewatch.engine.calendar import add_working_days, breach_time, due_date, is_working_day
 
 
 @pytest.mark.parametrize(

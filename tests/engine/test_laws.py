@@ -6,12 +6,12 @@ from typing import Any
 from hypothesis import find, given, settings
 from hypothesis import strategies as st
 
-from tests.builders import run
-from tests.strategies import AS_OF, caseload_history
-from workers.engine.case import CaseState
-from workers.engine.caseload import Caseload
-from workers.engine.rules import RULES
-from workers.report import Cohort, EventTally, build_report
+from casewatch.engine.case import CaseState
+from casewatch.engine.caseload import Caseload
+from casewatch.engine.rules import RULES
+from casewatch.replay.report import Cohort, EventTally, build_report
+from tests.support.builders import run
+from tests.support.strategies import AS_OF, caseload_history
 
 
 def outcome(caseload: Caseload) -> dict[str, Any]:

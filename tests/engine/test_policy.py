@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.builders import allocated, at, enquiry, run, standing
-from workers.engine.policy import DEFAULTS, Policy, PolicyError
+from casewatch.engine.policy import DEFAULTS, Policy, PolicyError
+from tests.support.builders import allocated, at, enquiry, run, standing
 
 
 def test_defaults_are_the_specs() -> None:

@@ -4,10 +4,10 @@ from datetime import date
 
 import pytest
 
-from schemas.codes import Question, Rating
-from tests.builders import allocated, assessment, at, contact, plan, review, run
-from workers.engine.ratings import StandardResult, answer_case, in_cohort, rate
-from workers.report import Cohort, EventTally, build_report
+from casewatch.engine.ratings import StandardResult, answer_case, in_cohort, rate
+from casewatch.replay.report import Cohort, EventTally, build_report
+from casewatch.schemas.codes import Question, Rating
+from tests.support.builders import allocated, assessment, at, contact, plan, review, run
 
 ALLOCATION = at("2025-07-01")
 
@@ -42,7 +42,7 @@ def good_case(crn: str, pdu: str = "pdu-a") -> list[dict[str, object]]:
 
 
 def event_enquiry(crn: str, agency: str) -> dict[str, object]:
-    from tests.builders import enquiry
+    from tests.support.builders import enquiry
 
     return enquiry(at("2025-07-02"), agency, f"{crn}-{agency}", crn=crn)
 

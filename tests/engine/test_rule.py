@@ -2,7 +2,7 @@
 
 import pickle
 
-from workers.engine.rules import RULES
+from casewatch.engine.rules import RULES
 
 
 def test_a_pickled_rule_is_the_catalogues_own() -> None:

@@ -10,13 +10,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from schemas.events import case_event_adapter
-from schemas.parse import parse_event
-from tests.builders import alerts, allocated, at, contact, run
-from tests.strategies import AS_OF, caseload_history
-from workers.engine.case import CaseState
-from workers.engine.caseload import Caseload
-from workers.engine.snapshot import Row, _view_to_json, change_row, restore_rows, whole_case_rows
+from casewatch.engine.case import CaseState
+from casewatch.engine.caseload import Caseload
+from casewatch.engine.snapshot import Row, _view_to_json, change_row, restore_rows, whole_case_rows
+from casewatch.schemas.events import case_event_adapter
+from casewatch.schemas.parse import parse_event
+from tests.support.builders import alerts, allocated, at, contact, run
+from tests.support.strategies import AS_OF, caseload_history
 
 
 def restored(rows: list[Row], policy: Any, now: datetime | None) -> Caseload:

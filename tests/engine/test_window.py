@@ -3,7 +3,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.builders import (
+from tests.support.builders import (
     alerts,
     allocated,
     assessment,

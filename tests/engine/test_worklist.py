@@ -6,9 +6,9 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.builders import allocated, assessment, at, contact, event, intelligence, run
-from tests.strategies import caseload_history
-from workers.engine.worklist import Scope, cases_to_act, due_soon, horizon
+from casewatch.engine.worklist import Scope, cases_to_act, due_soon, horizon
+from tests.support.builders import allocated, assessment, at, contact, event, intelligence, run
+from tests.support.strategies import caseload_history
 
 
 def test_cases_rank_by_severity_then_rosh_then_oldest_alert() -> None:
@@ -86,7 +86,7 @@ def test_every_deadline_rule_says_what_must_happen_by_when() -> None:
     """A rule whose breach names a due date has a due-soon sentence using only its details."""
     from string import Formatter
 
-    from workers.engine.rules import RULES
+    from casewatch.engine.rules import RULES
 
     for rule in RULES:
         fields = {name for _, name, _, _ in Formatter().parse(rule.summary) if name}

@@ -6,13 +6,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from schemas.codes import ContactOutcome
-from schemas.events import WITHHELD, CaseClosed, ContactRecorded, case_event_adapter
-from schemas.generate import SCHEMAS, render
-from schemas.parse import Rejection, parse_event
-from tests.builders import allocated, at, contact, event
-from tests.mutations import FREE_TEXT, mutate
-from tests.strategies import caseload_history
+from casewatch.schemas.codes import ContactOutcome
+from casewatch.schemas.events import WITHHELD, CaseClosed, ContactRecorded, case_event_adapter
+from casewatch.schemas.generate import SCHEMAS, render
+from casewatch.schemas.parse import Rejection, parse_event
+from tests.support.builders import allocated, at, contact, event
+from tests.support.mutations import FREE_TEXT, mutate
+from tests.support.strategies import caseload_history
 
 GOOD = contact(at("2025-07-01"))
 
@@ -107,10 +107,10 @@ def test_events_round_trip_through_their_wire_form(history: list[dict[str, Any]]
 
 @pytest.mark.parametrize("name", sorted(SCHEMAS))
 def test_checked_in_json_schemas_are_current(name: str) -> None:
-    from schemas.generate import OUTPUT
+    from casewatch.schemas.generate import OUTPUT
 
     assert (OUTPUT / f"{name}.schema.json").read_text() == render(name), (
-        "stale: run python -m schemas.generate"
+        "stale: run python -m casewatch.schemas.generate"
     )
 
 

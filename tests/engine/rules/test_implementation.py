@@ -1,6 +1,6 @@
 """2.3 Implementation and delivery rules: breach, no breach and resolution for each."""
 
-from tests.builders import (
+from tests.support.builders import (
     alerts,
     allocated,
     assessment,

@@ -1,6 +1,6 @@
 """O-KS-01: countersigned work that falls short on keeping people safe."""
 
-from tests.builders import alerts, allocated, assessment, at, plan, run, standing
+from tests.support.builders import alerts, allocated, assessment, at, plan, run, standing
 
 ALLOCATION = at("2025-07-01")
 

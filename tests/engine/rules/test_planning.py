@@ -1,6 +1,6 @@
 """2.2 Planning rules: breach, no breach and resolution for each."""
 
-from tests.builders import alerts, allocated, assessment, at, plan, run, standing
+from tests.support.builders import alerts, allocated, assessment, at, plan, run, standing
 
 ALLOCATION = at("2025-07-01")
 

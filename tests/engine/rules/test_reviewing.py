@@ -1,6 +1,6 @@
 """2.4 Reviewing rules: breach, no breach and resolution for each."""
 
-from tests.builders import (
+from tests.support.builders import (
     alerts,
     allocated,
     assessment,

@@ -1,0 +1,329 @@
+"""The cases of one input partition under watch: the worker's thin shell around the engine.
+
+A PartitionWatch is an engine Caseload plus what the worker must do with each result: messages
+to dead-letter, alert changes to publish, and case states to persist. It knows nothing of Kafka,
+so the worker and its tests share it; the faust agents only move bytes in and out.
+"""
+
+import json
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from itertools import islice, takewhile
+
+from casewatch.engine.alert import AlertView, Breach, wire_timestamp
+from casewatch.engine.case import CaseState
+from casewatch.engine.caseload import Caseload
+from casewatch.engine.facts import Assignment, at_utc
+from casewatch.engine.policy import Policy
+from casewatch.engine.snapshot import (
+    FORMAT_ROW,
+    SUMMARY,
+    Row,
+    change_row,
+    read_summary,
+    restore_rows,
+    summary_row,
+)
+from casewatch.engine.worklist import pending, what_is_due
+from casewatch.schemas.events import CaseEvent
+from casewatch.schemas.parse import Rejection, parse_event
+from casewatch.worker.files import CaseFiles, Scan
+
+log = logging.getLogger("casewatch.worker")
+
+
+@dataclass
+class Outcome:
+    rejection: Rejection | None = None
+    duplicate: bool = False
+    event_type: str | None = None  # of a valid event
+    occurred_at: datetime | None = None
+    # Alert states of cases read for the first time since this process took the partition on,
+    # as they were when read: announced again (at least once) before `changes`, which follow
+    # from them.
+    restored: list[AlertView] = field(default_factory=list)
+    changes: list[AlertView] = field(default_factory=list)
+    # Table rows to write (engine/snapshot.py: only what changed, and each changed case's
+    # summary), at once, before anything is awaited.
+    rows: list[Row] = field(default_factory=list)
+    # The message is not done: settle this, then give the same message again. The clock moves
+    # over what falls due a slice of cases at a time, so no more than a slice is held open.
+    again: bool = False
+    # Cases whose pending deadlines changed, as (region, crn, record JSON): for the due-soon
+    # lists `casewatch notify` puts in each team's digest.
+    deadlines: list[tuple[str, str, bytes]] = field(default_factory=list)
+
+
+DEFAULT_OPEN_CASES = 2_000
+# Cases falling due handled per outcome: deadlines fall due at midnight, so at national size
+# one clock movement can reach 17,000 cases, each held open until its rows are written.
+SLICE_CASES = 500
+Said = tuple[Assignment, tuple[tuple[str, date], ...]]  # who held it, which deadlines
+
+
+class PartitionWatch:
+    """`scan` reads the partition's table (rows from a key on, in key order); at most
+    `open_cases` cases are kept decoded between messages."""
+
+    def __init__(self, policy: Policy, scan: Scan | None = None,
+                 open_cases: int = DEFAULT_OPEN_CASES, slice_cases: int = SLICE_CASES) -> None:
+        self.slice_cases = slice_cases
+        self.files = CaseFiles(scan or (lambda key: ()), policy, open_cases, self._read,
+                               self._closed)
+        self.caseload = Caseload(policy, self.files)
+        # Per open case, what its last deadlines record said (who held it, which deadlines).
+        self._announced: dict[str, Said] = {}
+        self._restored: dict[str, list[AlertView]] = {}  # first reads not yet announced
+        # Told of each case as it closes, before it leaves memory: the gauges' tally recounts
+        # one waiting for its refresh then, rather than read it again for the refresh.
+        self.closing: list[Callable[[CaseState], None]] = []
+        self._opening: list[Row] = []
+        if scan is None:
+            self._opening = [FORMAT_ROW]
+        elif next(iter(scan(FORMAT_ROW[0])), None) == FORMAT_ROW:
+            self._take_summaries(scan)
+        else:
+            self._take_whole(scan)
+
+    def _take_summaries(self, scan: Scan) -> None:
+        """A format-3 table: the summaries give every case's clock and next transition, so no
+        case is read until a message, a deadline or the read-through asks for it."""
+        latest: datetime | None = None
+        for row in takewhile(lambda row: row[0].startswith(SUMMARY), scan(SUMMARY)):
+            summary = read_summary(row)
+            self.files.kept(summary.crn, summary.writes)
+            self.caseload.expect(summary.crn, summary.next_at)
+            latest = summary.now if latest is None or summary.now > latest else latest
+        if latest is not None:
+            self.caseload.advance(latest)  # re-derives what was published: nothing new
+
+    def _take_whole(self, scan: Scan) -> None:
+        """A table without summaries (an earlier version's, or new): every case is read now,
+        as before, and its summary written with the opening rows."""
+        latest: datetime | None = None
+        for found in restore_rows(scan(b""), self.caseload.policy):
+            self.caseload.adopt(found.case)
+            self.files.writes[found.case.crn] = found.writes
+            self._read(found.case, found.now, True)
+            latest = found.now if latest is None or found.now > latest else latest
+        if latest is not None:
+            self.caseload.advance(latest)
+            self._opening = [summary_row(crn, latest, self.files[crn].next_at, writes)
+                             for crn, writes in self.files.writes.items()]
+        self._opening.append(FORMAT_ROW)
+
+    def opening(self) -> Outcome:
+        """What taking the partition on writes and announces first: summaries a table without
+        them needs, and the alerts of every case already read (all of them, for such a table).
+        Inside stream processing: it may write rows."""
+        rows, self._opening = self._opening, []
+        return self._announce(Outcome(rows=rows))
+
+    def read_through(self, cases: int) -> Outcome:
+        """Read up to `cases` cases not yet read since this process took the partition on, and
+        announce their alerts and deadlines again: a crash may have lost sends whose case state
+        was written (at least once). Writes no rows, so it may run outside stream processing."""
+        for crn in list(islice(self.files.unread, cases)):
+            self.files.get(crn)
+        return self._announce(Outcome())
+
+    @property
+    def unread(self) -> int:
+        """Cases not yet announced since this process took the partition on: not read, or read
+        (by a deadline, or the gauges' refresh) with their announcement still to go out."""
+        return len(self.files.unread) + len(self._restored)
+
+    def message(self, raw: bytes, wall_now: datetime | None = None) -> Iterator[Outcome]:
+        """One message's outcomes, a slice of what falls due at a time, the last with the
+        event's own. Lazy: the shell settles each (its rows written) before asking for the
+        next, so no more than a slice of cases is held open."""
+        return _slices(lambda: self.on_message(raw, wall_now))
+
+    def tick(self, now: datetime) -> Iterator[Outcome]:
+        """A tick's outcomes, a slice at a time, as `message`."""
+        return _slices(lambda: self.on_tick(now))
+
+    def on_message(self, raw: bytes, wall_now: datetime | None = None) -> Outcome:
+        """One case-events message. With a wall clock the clock moves to `wall_now` first.
+        `again` while more falls due on the way than a slice: give the message again."""
+        with self._holding():
+            return self._on_message(raw, wall_now)
+
+    def _on_message(self, raw: bytes, wall_now: datetime | None) -> Outcome:
+        try:
+            event = parse_event(raw)
+        except Rejection as rejection:
+            return Outcome(rejection=rejection)
+        changes: list[AlertView] = []
+        target = self._clock_for(event, wall_now)
+        if target is not None and self.caseload.falls_due(target):
+            changes = self.caseload.advance(target, most=self.slice_cases)
+            if self.caseload.falls_due(target):
+                return self._announce(Outcome(again=True, changes=changes,
+                                              rows=self._rows(changes),
+                                              deadlines=self._deadlines(changes)))
+        if wall_now is not None and (self.caseload.now is None or wall_now > self.caseload.now):
+            changes += self.caseload.advance(wall_now)
+        try:
+            applied = self.caseload.apply(event)
+        except Exception as error:
+            log.exception("event %s could not be applied", event.eventId)
+            return self._announce(Outcome(
+                rejection=Rejection(f"internal error applying the event: "
+                                    f"{type(error).__name__}", event.eventId),
+                changes=changes, rows=self._rows(changes), deadlines=self._deadlines(changes)))
+        if applied.duplicate:
+            return self._announce(Outcome(duplicate=True, changes=changes,
+                                          rows=self._rows(changes),
+                                          deadlines=self._deadlines(changes),
+                                          event_type=event.eventType))
+        changes += applied.changes
+        return self._announce(Outcome(changes=changes, rows=self._rows(changes, event),
+                                      deadlines=self._deadlines(changes, event.crn),
+                                      event_type=event.eventType,
+                                      occurred_at=event.occurredAt))
+
+    def _clock_for(self, event: CaseEvent, wall_now: datetime | None) -> datetime | None:
+        """The instant the clock reaches before `event` applies: the wall clock's if later, and
+        the event's if later still (a duplicate moves nothing but the wall clock)."""
+        clock = self.caseload.now
+        if wall_now is not None and (clock is None or wall_now > clock):
+            clock = wall_now
+        case = self.caseload.cases.get(event.crn)
+        if case is not None and event.eventId in case.event_ids:
+            return clock
+        moment = at_utc(event.occurredAt)
+        return moment if clock is None or moment > clock else clock
+
+    def on_tick(self, now: datetime) -> Outcome:
+        """Advance the clock to `now` (never back): fire what falls due, persist what changed.
+        `again` while more falls due than a slice."""
+        clock = self.caseload.now
+        if clock is not None and (now < clock or (now == clock
+                                  and not self.caseload.falls_due(now))):
+            return Outcome()
+        with self._holding():
+            changes = self.caseload.advance(now, most=self.slice_cases)
+            return self._announce(Outcome(again=self.caseload.falls_due(now), changes=changes,
+                                          rows=self._rows(changes),
+                                          deadlines=self._deadlines(changes)))
+
+    @contextmanager
+    def _holding(self) -> Iterator[None]:
+        """Cases read while the block runs stay open (its rows are not written yet)."""
+        self.files.holding = True
+        try:
+            yield
+        finally:
+            self.files.holding = False
+
+    def tidy(self) -> None:
+        """Close the cases beyond the limit, least recently used first. Only when every
+        outcome's rows are in the table (the worker writes them as soon as they are made)."""
+        self.files.close_beyond()
+
+    def _announce(self, outcome: Outcome) -> Outcome:
+        """Add the first reads since the last outcome: their alerts as read, and their
+        deadlines as they stand."""
+        if self._restored:
+            restored, self._restored = self._restored, {}
+            outcome.restored = [view for views in restored.values() for view in views]
+            told = {crn for _, crn, _ in outcome.deadlines}  # by a change since the read
+            outcome.deadlines = self._deadlines(
+                [], *(crn for crn in restored if crn not in told), again=True) + outcome.deadlines
+        return outcome
+
+    def _read(self, case: CaseState, now: datetime, first: bool) -> None:
+        if first:
+            self._restored[case.crn] = list(case.published.values())
+            self.caseload.touch(case.crn)  # its share of the gauges is counted from now
+        else:
+            # Read again after closing: its last deadlines record is what it said at its last
+            # change, which is the instant its last row restores it to.
+            said = self._said(case, now)
+            if said is not None:
+                self._announced[case.crn] = said[0]
+
+    def _closed(self, case: CaseState) -> None:
+        self._announced.pop(case.crn, None)
+        for hear in self.closing:
+            hear(case)
+
+    def _rows(self, changes: list[AlertView], event: CaseEvent | None = None) -> list[Row]:
+        now = self.caseload.now
+        if now is None:
+            return []
+        alerts: dict[str, list[str]] = {}
+        if event is not None:
+            alerts[event.crn] = []
+        for change in changes:
+            alerts.setdefault(change.crn, []).append(change.alert_id)
+        rows = []
+        for crn, changed in alerts.items():
+            case = self.files[crn]
+            write = self.files.writes[crn]
+            self.files.writes[crn] = write + 1
+            rows.append(change_row(case, now, write,
+                                   event=event if event is not None and event.crn == crn
+                                   else None, alerts=changed))
+            rows.append(summary_row(crn, now, case.next_at, write + 1))
+        return rows
+
+    def _said(self, case: CaseState, now: datetime) -> tuple[Said, list[Breach]] | None:
+        """The case's deadlines record as of `now` (None while it has no team), and what it
+        lists."""
+        assignment = case.facts.assignment_at(now)
+        if assignment is None:
+            return None
+        found = sorted(pending(case, now), key=lambda b: (b.finding.due, b.alert_id))
+        return (assignment, tuple((b.alert_id, b.finding.due) for b in found
+                                  if b.finding.due is not None)), found
+
+    def _deadlines(self, changes: list[AlertView], *crns: str,
+                   again: bool = False) -> list[tuple[str, str, bytes]]:
+        now = self.caseload.now
+        if now is None:
+            return []
+        records = []
+        for crn in dict.fromkeys([*crns, *(change.crn for change in changes)]):
+            reading = self._said(self.files[crn], now)
+            if reading is None:
+                continue  # held until its allocation arrives: no team to tell yet
+            said, found = reading
+            assignment = said[0]
+            before = self._announced.get(crn)
+            if before == said and not again:
+                continue
+            if before is not None and before[0].region != assignment.region:
+                # Moved region: the old region's list must lose it.
+                records.append((before[0].region, crn, deadlines_record(
+                    crn, before[0], [], now)))
+            self._announced[crn] = said
+            records.append((assignment.region, crn, deadlines_record(crn, assignment, found, now)))
+        return records
+
+
+def _slices(step: Callable[[], Outcome]) -> Iterator[Outcome]:
+    outcome = step()
+    yield outcome
+    while outcome.again:
+        outcome = step()
+        yield outcome
+
+
+def deadlines_record(crn: str, assignment: Assignment, found: list[Breach],
+                     now: datetime) -> bytes:
+    """A case's pending deadlines as published (key: CRN): codes and phrases only."""
+    return json.dumps({
+        "crn": crn, "region": assignment.region, "pdu": assignment.pdu,
+        "team": assignment.team, "managerId": assignment.manager_id,
+        "asOf": wire_timestamp(now),
+        "deadlines": [{
+            "alertId": b.alert_id, "ruleId": b.rule.id, "severity": b.rule.severity.value,
+            "dueDate": b.finding.due.isoformat() if b.finding.due else None,
+            "summary": what_is_due(crn, b),
+        } for b in found],
+    }, separators=(",", ":")).encode()
