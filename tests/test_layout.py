@@ -47,7 +47,7 @@ def imports(path: Path) -> set[str]:
     """Every module this one imports, at any depth (a function's own imports too): for
     `from package import module`, the module, not the package."""
     known = modules()
-    found = set()
+    found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(), str(path))):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
