@@ -48,7 +48,9 @@ E = TypeVar("E")
 
 ROSH_RANK = {Rosh.LOW: 0, Rosh.MEDIUM: 1, Rosh.HIGH: 2, Rosh.VERY_HIGH: 3}
 ROSH_BY_CODE = {"RLRH": Rosh.LOW, "RMRH": Rosh.MEDIUM, "RHRH": Rosh.HIGH, "RVHR": Rosh.VERY_HIGH}
-DA_CODES = frozenset({"ADVP"})
+# ADVP domestic-abuse perpetrator, REG30 domestic-abuse history (SPEC §3, 2026-12-03: as
+# HMPPS's own tiering reads it).
+DA_CODES = frozenset({"ADVP", "REG30"})
 CHILD_CODES = frozenset({"RCPR", "RCCO", "RCHD"})
 TREATMENT_REQUIREMENTS = frozenset({
     RequirementType.DRUG_REHABILITATION,
@@ -77,7 +79,7 @@ class RiskState:
 
     @property
     def da(self) -> bool:
-        return "ADVP" in self.codes
+        return not self.codes.isdisjoint(DA_CODES)
 
     @property
     def child(self) -> bool:

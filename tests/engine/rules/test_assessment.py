@@ -1,5 +1,8 @@
 """2.1 Assessment rules: breach, no breach and resolution for each."""
 
+
+import pytest
+
 from tests.support.builders import (
     alerts,
     allocated,
@@ -122,10 +125,20 @@ class TestThinResponses:
 
 
 class TestInformationUsed:
-    def test_da_flag_without_police_information_breaches(self) -> None:
-        events = [allocated(ALLOCATION, registrations=["ADVP"]), assessment(at("2025-07-10"))]
+    @pytest.mark.parametrize("code", ["ADVP", "REG30"])
+    def test_da_flag_without_police_information_breaches(self, code: str) -> None:
+        events = [allocated(ALLOCATION, registrations=[code]), assessment(at("2025-07-10"))]
         (alert,) = standing(run(events), "A-KS-05")
         assert "no usable police domestic-abuse information" in alert["summary"]
+
+    def test_domestic_abuse_history_added_later_sets_the_flag_until_removed(self) -> None:
+        """REG30, as HMPPS's tiering reads it (SPEC §3, 2026-12-03): a flag while registered."""
+        events = [allocated(ALLOCATION), event("registration.added", at("2025-07-03"),
+                                               code="REG30"),
+                  assessment(at("2025-07-10"))]
+        assert len(standing(run(events), "A-KS-05")) == 1
+        events.insert(2, event("registration.removed", at("2025-07-05"), code="REG30"))
+        assert standing(run(events), "A-KS-05") == []
 
     def test_a_response_held_but_not_used_breaches(self) -> None:
         events = [allocated(ALLOCATION), enquiry(ALLOCATION, CHILDREN, "q1"),
