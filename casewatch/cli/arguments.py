@@ -27,3 +27,15 @@ def count(text: str, what: str, least: int, most: int) -> int:
         raise argparse.ArgumentTypeError(f"not a number of {what} from {least} to {most}: "
                                          f"{text!r}")
     return int(text)
+
+
+def add_format(parser: argparse.ArgumentParser, *formats: str) -> None:
+    """--format, in the one vocabulary every command shares (text, json, html); `table`, what
+    replay and analyse called their text before (SPEC §7, §12), is the same as text."""
+    parser.add_argument("--format", type=lambda name: "text" if name == "table" else name,
+                        choices=formats, default="text",
+                        help=f"{' | '.join(formats)} (default text; table is the same as text)")
+
+
+def limit(text: str) -> int:
+    return count(text, "rows", 0, 1_000_000)

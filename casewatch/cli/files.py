@@ -16,10 +16,10 @@ from typing import IO, Any, TypeVar
 
 from prometheus_client import CollectorRegistry, generate_latest
 
-from casewatch.cli.arguments import count, day, timestamp
+from casewatch.cli.arguments import add_format, count, day, limit, timestamp
 from casewatch.engine.caseload import Caseload
 from casewatch.engine.policy import Policy
-from casewatch.engine.worklist import Scope
+from casewatch.engine.worklist import Places, Scope, places, unknown_scope
 from casewatch.errors import CommandError
 from casewatch.inputs import opened, size_of
 from casewatch.metrics.quality import QualityMetrics
@@ -60,8 +60,8 @@ def _add_replay(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cohort-from", type=day, help="first allocation date in the cohort")
     parser.add_argument("--cohort-to", type=day, help="last allocation date in the cohort")
     parser.add_argument("--policy", type=Path, help="TOML file overriding deadline defaults")
-    parser.add_argument("--format", choices=("table", "json"), default="table")
-    parser.add_argument("--limit", type=int, default=10,
+    add_format(parser, "text", "json")
+    parser.add_argument("--limit", type=limit, default=10,
                         help="open alerts listed per severity in the table (default 10)")
     _add_partitions(parser)
     parser.add_argument("--metrics-out", type=Path,
@@ -70,19 +70,45 @@ def _add_replay(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(run=_run_replay)
 
 
-def _summarised(args: argparse.Namespace, task: str,
+def _summarised(args: argparse.Namespace, task: str, scope: Scope,
                 summary: Callable[[Caseload], S]) -> tuple[list[S], EventTally, datetime]:
     """The events of `args.path` (or standard input) through the engine, for worklist and
     analyse alike (SPEC §7's reading rules, --policy and --as-of), and `summary` of the
-    caseload at the end: of each partition's, for an input too large to hold every case."""
+    caseload at the end: of each partition's, for an input too large to hold every case.
+    An input with no valid event, or a scope that names no PDU or team of it, is an error: an
+    empty answer would read as "nothing to do"."""
+    placed = partial(_placed, summary)
     with _input(args, task) as (policy, stream, progress):
         partitions = _partitions_of(args, stream)
         if partitions > 1:
-            return summarise_in_partitions(
+            parts, tally, now = summarise_in_partitions(
                 read_lines(stream), policy=policy, as_of=args.as_of, partitions=partitions,
-                summary=summary, jobs=args.jobs, progress=progress)
-        return summarise(read_lines(stream), policy=policy, as_of=args.as_of, summary=summary,
-                         progress=progress)
+                summary=placed, jobs=args.jobs, progress=progress)
+        else:
+            parts, tally, now = summarise(read_lines(stream), policy=policy, as_of=args.as_of,
+                                          summary=placed, progress=progress)
+    if not tally.applied + tally.duplicates:
+        raise CommandError(_no_events(args.path, tally))
+    problem = unknown_scope(scope, frozenset().union(*(known for _, known in parts)))
+    if problem:
+        raise CommandError(problem)
+    return [part for part, _ in parts], tally, now
+
+
+def _placed(summary: Callable[[Caseload], S], caseload: Caseload) -> tuple[S, Places]:
+    """`summary` of the caseload, with the PDUs and teams that hold its cases (a module-level
+    function, so a partition's job can be sent it)."""
+    assert caseload.now is not None
+    return summary(caseload), places(caseload.cases.values(), caseload.now)
+
+
+def _no_events(path: str, tally: EventTally) -> str:
+    where = "standard input" if path == "-" else path
+    if not tally.rejected:
+        return f"{where} holds no case events"
+    first = tally.rejected[0]
+    return (f"no line of {where} is a valid case event ({tally.read} read, every one "
+            f"rejected; line {first['line']}: {first['reason']})")
 
 
 @contextmanager
@@ -121,6 +147,9 @@ def _replay_report(args: argparse.Namespace,
     partitions of cases on disk (casewatch/replay/partitions.py). --metrics-out stays in memory:
     its gauges are counted over the whole caseload at the end."""
     cohort = Cohort(args.cohort_from, args.cohort_to)
+    if cohort.first and cohort.last and cohort.first > cohort.last:
+        raise CommandError(f"--cohort-from {cohort.first} is after --cohort-to {cohort.last}: "
+                           "no case could be in the cohort")
     if metrics and (args.partitions or 1) > 1:
         raise CommandError("--metrics-out replays in memory: leave out --partitions")
     with _input(args, "replay") as (policy, stream, progress):
@@ -167,8 +196,8 @@ def _add_worklist(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--team", help="only cases held by this team")
     parser.add_argument("--horizon", type=_working_days, default=5,
                         help="working days ahead for the due-soon list (default 5)")
-    parser.add_argument("--format", choices=("text", "json", "html"), default="text")
-    parser.add_argument("--limit", type=int, default=20,
+    add_format(parser, "text", "json", "html")
+    parser.add_argument("--limit", type=limit, default=20,
                         help="cases and due-soon rows listed in text (default 20)")
     parser.add_argument("--policy", type=Path, help="TOML file overriding deadline defaults")
     _add_partitions(parser)
@@ -184,7 +213,7 @@ def _run_worklist(args: argparse.Namespace) -> int:
     from casewatch.delivery.worklist_render import html, text
 
     scope = Scope(args.pdu, args.team)
-    parts, tally, now = _summarised(args, "worklist",
+    parts, tally, now = _summarised(args, "worklist", scope,
                                     partial(worklist_rows, scope, args.horizon))
     _say_rejected(tally)
     doc = worklist_document(now, scope, args.horizon, parts)
@@ -202,7 +231,7 @@ def _add_analyse(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--as-of", type=timestamp, help="advance the clock to this instant "
                         "(RFC 3339 with offset; default: the latest occurredAt)")
     parser.add_argument("--pdu", help="only cases held by this PDU")
-    parser.add_argument("--format", choices=("table", "json", "html"), default="table")
+    add_format(parser, "text", "json", "html")
     parser.add_argument("--no-disclosure-control", dest="disclosure", action="store_false",
                         help="exact counts, small ones included: for the PDU's own case-level "
                         "work, never for publication")
@@ -216,7 +245,7 @@ def _run_analyse(args: argparse.Namespace) -> int:
     from casewatch.analysis.table import render as render_analysis
 
     scope = Scope(args.pdu)
-    parts, tally, now = _summarised(args, "analyse", partial(count_analysis, scope))
+    parts, tally, now = _summarised(args, "analyse", scope, partial(count_analysis, scope))
     _say_rejected(tally)
     counts = AnalysisCounts()
     for part in parts:

@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from casewatch.cli.arguments import timestamp
+from casewatch.cli.arguments import add_format, timestamp
 from casewatch.engine.policy import Policy
 from casewatch.errors import CommandError
 from casewatch.kafka.settings import Settings
@@ -76,7 +76,7 @@ def register(commands: Any) -> None:
     alerts.add_argument("--from-beginning", action="store_true",
                         help="start with every alert's current state")
     alerts.add_argument("--group", help="consumer group, to resume where the team left off")
-    alerts.add_argument("--format", choices=("text", "json"), default="text")
+    add_format(alerts, "text", "json")
     alerts.add_argument("--idle-exit", type=float,
                         help="stop after this many seconds without a message")
     _kafka_flags(alerts)
@@ -130,9 +130,11 @@ def _managers(args: argparse.Namespace) -> int:
     from casewatch.delivery.directory import DirectoryError, parse, template
 
     try:
-        text = args.directory.read_text()
+        text = args.directory.read_text(encoding="utf-8")
     except OSError as error:
         raise CommandError(f"cannot read {args.directory}: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise CommandError(f"{args.directory} is not a TOML file (not UTF-8 text)") from None
     try:
         sys.stdout.write(template(parse(text)))
     except DirectoryError as error:

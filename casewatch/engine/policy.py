@@ -10,7 +10,7 @@ A policy file names rules and their deadline parameters, e.g.
 
 Each parameter's unit is part of its name (`..._working_days` or `..._days`), so a file cannot
 silently turn working days into calendar days. Unknown rules, unknown parameters and values that
-are not positive whole numbers are rejected with a message naming them.
+are not whole numbers from 1 to 1000 are rejected with a message naming them.
 """
 
 import tomllib
@@ -52,6 +52,11 @@ DEFAULTS: Mapping[str, Mapping[str, int]] = MappingProxyType(
 )
 
 
+# No deadline a PDU works to is longer than this (days or working days, about four years of
+# the latter); a larger number is a typing slip, and past the calendar's end a crash.
+MOST = 1000
+
+
 class PolicyError(ValueError):
     pass
 
@@ -80,9 +85,10 @@ class Policy:
                 if name not in values[rule]:
                     raise PolicyError(f"policy: unknown parameter rules.{rule}.{name} "
                                       f"(known: {', '.join(sorted(values[rule]))})")
-                if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                if isinstance(value, bool) or not isinstance(value, int) or not (
+                        1 <= value <= MOST):
                     raise PolicyError(f"policy: rules.{rule}.{name} must be a whole number "
-                                      f"of at least 1, not {value!r}")
+                                      f"from 1 to {MOST}, not {value!r}")
                 values[rule][name] = value
         self._spans = {
             rule: {name: Span(amount, _unit(name)) for name, amount in params.items()}
@@ -101,6 +107,8 @@ class Policy:
             document = tomllib.loads(path.read_text(encoding="utf-8"))
         except OSError as error:
             raise PolicyError(f"policy: cannot read {path}: {error.strerror}") from None
+        except UnicodeDecodeError:
+            raise PolicyError(f"policy: {path} is not a TOML file (not UTF-8 text)") from None
         except tomllib.TOMLDecodeError as error:
             raise PolicyError(f"policy: {path} is not valid TOML: {error}") from None
         unknown = set(document) - {"rules"}

@@ -72,6 +72,34 @@ class Scope:
                 and (self.team is None or assignment.team == self.team))
 
 
+Places = frozenset[tuple[str, str]]  # (pdu, team) pairs
+
+
+def places(cases: Iterable[CaseState], now: datetime) -> Places:
+    """Every (pdu, team) that holds a case at `now`: the scopes a worklist can name."""
+    return frozenset((a.pdu, a.team) for case in cases
+                     if (a := case.facts.assignment_at(now)) is not None)
+
+
+def unknown_scope(scope: Scope, known: Places) -> str | None:
+    """Why `scope` names no PDU or team of `known` (None: it does), listing those it could."""
+    pdus = sorted({pdu for pdu, _ in known})
+    if scope.pdu is not None and scope.pdu not in pdus:
+        return f"no case is held by PDU {scope.pdu!r}; PDUs: {_listed(pdus)}"
+    teams = sorted({team for pdu, team in known if scope.pdu in (None, pdu)})
+    if scope.team is not None and scope.team not in teams:
+        within = f" in PDU {scope.pdu!r}" if scope.pdu else ""
+        return f"no case is held by team {scope.team!r}{within}; teams: {_listed(teams)}"
+    return None
+
+
+def _listed(names: list[str], most: int = 12) -> str:
+    if not names:
+        return "none (no case is allocated)"
+    shown = ", ".join(names[:most])
+    return shown if len(names) <= most else f"{shown} and {len(names) - most} more"
+
+
 def cases_to_act(cases: Iterable[CaseState], now: datetime, scope: Scope = Scope()) -> (
     list[CaseToAct]
 ):

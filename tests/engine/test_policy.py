@@ -32,7 +32,8 @@ def test_a_policy_file_overrides_a_deadline(tmp_path: Path) -> None:
     [
         ('[rules."Z-KS-99"]\ndays = 1\n', "unknown rule 'Z-KS-99'"),
         ('[rules."A-KS-01"]\ndays = 1\n', "unknown parameter rules.A-KS-01.days"),
-        ('[rules."A-KS-01"]\nworking_days = 0\n', "at least 1"),
+        ('[rules."A-KS-01"]\nworking_days = 0\n', "from 1 to 1000"),
+        ('[rules."A-KS-01"]\nworking_days = 100000000\n', "from 1 to 1000, not 100000000"),
         ('[rules."A-KS-01"]\nworking_days = "5"\n', "whole number"),
         ('[rules."A-KS-01"]\nworking_days = true\n', "whole number"),
         ("[deadlines]\nx = 1\n", "unknown top-level keys"),
@@ -44,6 +45,13 @@ def test_a_bad_policy_file_is_rejected_with_a_reason(tmp_path: Path, text: str,
     path = tmp_path / "policy.toml"
     path.write_text(text)
     with pytest.raises(PolicyError, match=message):
+        Policy.load(path)
+
+
+def test_a_binary_policy_file_is_rejected_with_a_reason(tmp_path: Path) -> None:
+    path = tmp_path / "policy.toml"
+    path.write_bytes(bytes(range(256)))
+    with pytest.raises(PolicyError, match="not a TOML file"):
         Policy.load(path)
 
 
