@@ -63,6 +63,7 @@ def _case(row: CaseToAct) -> dict[str, Any]:
         "crn": row.crn,
         "pdu": row.assignment.pdu,
         "team": row.assignment.team,
+        "practitionerId": row.assignment.practitioner_id,
         "managerId": row.assignment.manager_id,
         "rosh": row.rosh.value if row.rosh else None,
         "highestSeverity": row.highest.value,
@@ -86,6 +87,7 @@ def _due(row: DueSoon) -> dict[str, Any]:
     return {
         "crn": row.crn,
         "team": row.assignment.team,
+        "practitionerId": row.assignment.practitioner_id,
         "managerId": row.assignment.manager_id,
         "ruleId": row.breach.rule.id,
         "severity": row.breach.rule.severity.value,

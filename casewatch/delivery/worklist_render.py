@@ -35,6 +35,7 @@ def text(doc: dict[str, Any], limit: int) -> str:
     for rank, case in enumerate(doc["cases"][:limit], start=1):
         team = "" if doc["scope"]["team"] else f"team {case['team']}  "
         lines.append(f"{rank:>3}. {case['crn']}  RoSH {case['rosh'] or 'unknown'}  {team}"
+                     f"practitioner {case['practitionerId']}  "
                      f"manager {case['managerId'] or 'unassigned'}  "
                      f"open {days_open(case['oldestOpenedAt'], as_of)} days")
         for alert in case["alerts"]:
@@ -49,7 +50,7 @@ def text(doc: dict[str, Any], limit: int) -> str:
               f"(due by {horizon['lastDueDate']}): {len(doc['dueSoon'])}"]
     for due in doc["dueSoon"][:limit]:
         lines.append(f"  {due['dueDate']}  {due['severity']:<8} {due['ruleId']}  "
-                     f"{due['summary']}")
+                     f"{due['summary']} (practitioner {due['practitionerId']})")
     if len(doc["dueSoon"]) > limit:
         lines.append(f"  … and {len(doc['dueSoon']) - limit} more")
     return "\n".join(lines) + "\n"

@@ -19,7 +19,8 @@ def history() -> list[dict[str, Any]]:
     allocated the day before as-of, whose first deadlines fall due within the horizon."""
     return [
         allocated(at("2025-07-01"), crn="A000001", rosh="LOW"),
-        allocated(at("2025-07-01"), crn="A000002", rosh="VERY_HIGH"),
+        allocated(at("2025-07-01"), crn="A000002", rosh="VERY_HIGH",
+                  practitioner={"id": "PR2", "grade": "PSO"}),
         allocated(at("2025-07-01"), crn="A000003", rosh="LOW"),
         event("requirement.added", at("2025-07-02"), crn="A000003", requirementId="rq1",
               type="CURFEW"),
@@ -77,6 +78,22 @@ def test_text_lists_cases_with_what_to_do(tmp_path: Path,
     assert "A000001" not in out.split("Due in the next")[0]  # beyond --limit 2
     assert "… and 1 more cases" in out
     assert "→ " in out and "Due in the next 5 working days" in out
+
+
+def test_every_row_says_who_holds_the_case(tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """A manager needs the practitioner of each case and of each deadline, in every format."""
+    doc = json.loads(worklist(tmp_path, capsys, "--format", "json", "--team", TEAM_A))
+    holders = {case["crn"]: case["practitionerId"] for case in doc["cases"]}
+    assert holders == {"A000001": "PR1", "A000002": "PR2", "A000003": "PR1"}
+    assert {d["practitionerId"] for d in doc["dueSoon"] if d["crn"] == "A000004"} == {"PR1"}
+    text = worklist(tmp_path, capsys, "--team", TEAM_A)
+    (line,) = [row for row in text.splitlines() if ". A000002  RoSH" in row]
+    assert "practitioner PR2" in line
+    due = [row for row in text.split("Due in the next")[1].splitlines() if "A000004" in row]
+    assert due and all(row.endswith("(practitioner PR1)") for row in due)
+    page = worklist(tmp_path, capsys, "--format", "html", "--team", TEAM_A)
+    assert "practitioner PR2" in page and "<th>Practitioner</th>" in page
 
 
 def test_bad_arguments_get_one_line_errors(tmp_path: Path,
