@@ -1,12 +1,15 @@
 # The casewatch image: the CLI, replay and the streaming worker.
 FROM python:3.11-slim
 WORKDIR /app
-COPY pyproject.toml README.md ./
+COPY pyproject.toml requirements.lock README.md ./
 COPY casewatch casewatch
 # The worker's state directory (a named volume in docker-compose.yml) exists in the image owned by
 # the user it runs as, so the volume starts with that owner and mode: a volume mounted where the
 # image has nothing is root's, and the worker could not write its table there.
-RUN pip install --no-cache-dir . && useradd --create-home casewatch \
+# The pinned set the tests ran (requirements.lock; its development tools are a few MB more),
+# then casewatch itself without resolving again.
+RUN pip install --no-cache-dir -r requirements.lock && pip install --no-cache-dir --no-deps . \
+    && useradd --create-home casewatch \
     && install -d -o casewatch -g casewatch -m 0700 /var/lib/casewatch
 USER casewatch
 ENTRYPOINT ["casewatch"]
