@@ -13,7 +13,7 @@ PIN = re.compile(r"^([A-Za-z0-9._-]+)==([^\s#]+)\s*(#.*)?$")
 
 
 def pins() -> dict[str, str]:
-    found = {}
+    found: dict[str, str] = {}
     for line in (PROJECT / "requirements.lock").read_text().splitlines():
         if not line.strip() or line.startswith("#"):
             continue
