@@ -9,12 +9,13 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, NullFormatter
 
-from casewatch.analysis.profile import GROUPS, REFERENCE, RULE_MEASURES
+from casewatch.analysis.profile import GROUPS, MEASURES, REFERENCE, measure_name
 
 # Text stays text (smaller, searchable); ids are fixed, so the same analysis draws the same page.
 STYLE: dict[Any, Any] = {"svg.fonttype": "none", "svg.hashsalt": "casewatch", "font.size": 10,
                          "axes.spines.top": False, "axes.spines.right": False}
 COLOURS = ("#1d70b8", "#d4351c", "#00703c")
+WORSE, BETTER = "#d4351c", "#00703c"  # GOV.UK red and green
 TICKS = (0.1, 0.2, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4, 5, 10)
 
 
@@ -35,22 +36,24 @@ def svg(figure: Figure) -> str:
 
 
 def rates_by_group(rows: list[dict[str, Any]], dimension: str) -> str | None:
-    """Relative rate index with its 95% interval, per group and rule measure, on a log scale."""
+    """Relative rate index of a breach with its 95% interval, per group and measure (every key
+    question and rule measure that has one), on a log scale. Red: more of this group's cases
+    breach than the reference group's; green: fewer; filled where the interval excludes 1."""
     groups = [g for g in GROUPS[dimension] if g != REFERENCE[dimension]]
-    points = [(g, m, r) for m in RULE_MEASURES for g in groups for r in rows
+    points = [(g, m, r) for m in MEASURES for g in groups for r in rows
               if r["dimension"] == dimension and r["group"] == g and r["measure"] == m
               and r["ciLow"] is not None]
     if not points:
         return None
-    figure, axes = chart(0.32 * len(points) + 1.2)
+    figure, axes = chart(0.3 * len(points) + 1.4)
     labels = []
     for position, (group, measure, row) in enumerate(points):
-        colour = COLOURS[RULE_MEASURES.index(measure)]
+        colour = WORSE if row["rri"] > 1 else BETTER
         axes.errorbar(row["rri"], position, xerr=[[row["rri"] - row["ciLow"]],
                                                   [row["ciHigh"] - row["rri"]]],
                       fmt="o", color=colour, capsize=3, markersize=5,
                       markerfacecolor=colour if row["flagged"] else "white")
-        labels.append(f"{group}  {measure}")
+        labels.append(f"{group}  {measure_name(measure)}")
     axes.axvline(1.0, color="#505a5f", linewidth=1)
     axes.set_xscale("log")  # an index of 2 and one of 0.5 are equally far from 1
     low, high = axes.get_xlim()
@@ -59,8 +62,8 @@ def rates_by_group(rows: list[dict[str, Any]], dimension: str) -> str | None:
     axes.xaxis.set_minor_formatter(NullFormatter())
     axes.set_yticks(range(len(points)), labels)
     axes.invert_yaxis()
-    axes.set_xlabel(f"relative rate index against {REFERENCE[dimension]} (95% interval); "
-                    "filled: interval excludes 1")
+    axes.set_xlabel(f"rate of breaches against {REFERENCE[dimension]} (95% interval): red more, "
+                    "green fewer; filled where the interval excludes 1")
     return svg(figure)
 
 

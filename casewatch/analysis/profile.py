@@ -16,8 +16,22 @@ GROUPS: dict[str, tuple[str, ...]] = {  # SPEC §12: census 2021 high-level grou
 }
 REFERENCE = {"ethnicity": "WHITE", "gender": "MALE", "ageBand": "30-39"}
 RULE_MEASURES = ("A-KS-05", "I-KS-01", "I-DS-03")
+# What a breach of each rule measure is: the index counts breaches, so say what went wrong.
+RULE_MEASURE_NAMES = {"A-KS-05": "safeguarding information not used (A-KS-05)",
+                      "I-KS-01": "home visit not made (I-KS-01)",
+                      "I-DS-03": "need not referred (I-DS-03)"}
+QUESTION_NAMES = {"engaging": "engaging the person", "desistance": "supporting desistance",
+                  "keeping_safe": "keeping other people safe"}
 MEASURES = tuple(f"{standard} {question.value}" for standard in STANDARD_NAMES
                  for question in QUESTION_ORDER) + RULE_MEASURES
+
+
+def measure_name(measure: str) -> str:
+    """A measure as a person reads it: what a breach of it is."""
+    if measure in RULE_MEASURE_NAMES:
+        return RULE_MEASURE_NAMES[measure]
+    standard, question = measure.split(" ")
+    return f"{standard} {QUESTION_NAMES[question]}: No"
 
 
 @dataclass(frozen=True)
