@@ -16,6 +16,9 @@ def test_the_example_directory_parses() -> None:
     directory = parse(EXAMPLE.read_text())
     assert directory.managers["SPO01"] == "spo01@probation.example"
     assert directory.fallback.endswith("@probation.example")
+    assert directory.operations == "casewatch-operations@probation.example"
+    assert set(directory.regions) == {"north-east", "london", "wales"}
+    assert directory.pdus["tees-valley"].startswith("pdu-head.tees-valley@")
 
 
 @pytest.mark.parametrize("text, problem", [
@@ -24,6 +27,10 @@ def test_the_example_directory_parses() -> None:
     ('fallback = "a@b.example"\n[managers]\nSPO1 = "{{ template \\"x\\" }}@y.example"',
      "not an email address"),
     ("fallback = ", "not TOML"),
+    ('fallback = "a@b.example"\noperations = "ops"', "operations must be an email address"),
+    ('fallback = "a@b.example"\n[regions]\nlondon = "x"', "address for region london"),
+    ('fallback = "a@b.example"\n[pdus]\n"a{{b" = "x@y.example"', "pdu 'a{{b' is not letters"),
+    ('fallback = "a@b.example"\npdus = 3', r"\[pdus\] must be a table"),
 ])
 def test_bad_directories_are_refused_in_one_line(text: str, problem: str) -> None:
     with pytest.raises(DirectoryError, match=problem):
@@ -53,4 +60,4 @@ def test_the_template_parses_in_alertmanager(tmp_path: Path) -> None:
         capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     # amtool's sample data has no manager label: the fallback answers.
-    assert result.stdout.strip() == "north-east-quality@probation.example"
+    assert result.stdout.strip() == "national-quality@probation.example"

@@ -99,7 +99,8 @@ def test_config(smtp_port: int, webhook_url: str, home: Path) -> Path:
         (r"\n  smtp_auth_password_file: \S+", ""),
         (r"/etc/alertmanager/templates/", f"{home}/templates/"),
         (r"/etc/alertmanager/managers/", f"{home}/managers/"),
-        (r"http://127\.0\.0\.1:9099/casewatch/cases", webhook_url),
+        (r"https://case-management\.probation\.example/casewatch/cases", webhook_url),
+        (r"https://pager\.probation\.example/casewatch/operations", f"{webhook_url}/pager"),
         (r"group_wait: \w+", "group_wait: 1s"),
         (r"group_interval: \w+", "group_interval: 2s"),
     ]
