@@ -42,7 +42,9 @@ def register(commands: Any) -> None:
     topics.add_argument("--regions", default="",
                         help="comma-separated region slugs whose alert topics to create now "
                         "(the worker creates others when it first sees the region)")
-    topics.add_argument("--events-retention-days", type=int, default=400)
+    topics.add_argument("--events-retention-days", type=int,
+                        help="days the input topic keeps case events (default "
+                        "$CASEWATCH_EVENTS_RETENTION_DAYS or 400)")
     topics.set_defaults(run=_topics)
 
     worker = commands.add_parser("worker", help="run the streaming worker (faust)")
@@ -281,23 +283,32 @@ def kafka_errors(settings: Settings, doing: str) -> Iterator[None]:
 
 
 def _topics(args: argparse.Namespace) -> int:
-    from casewatch.kafka.admin import create_topics
+    from casewatch.kafka.admin import create_topics, replication_warning
 
     settings = settings_from(args)
+    if args.events_retention_days is not None:
+        settings = replace(settings, events_retention_days=args.events_retention_days)
     regions = [r.strip() for r in args.regions.split(",") if r.strip()]
     with kafka_errors(settings, "create topics"):
-        created = create_topics(settings, regions, args.events_retention_days)
+        created = create_topics(settings, regions)
+    warning = replication_warning(settings)
+    if created and warning:
+        print(warning, file=sys.stderr)
     print(f"created {len(created)} topic(s): {', '.join(created) or 'all existed already'}")
     return 0
 
 
 def _worker(args: argparse.Namespace) -> int:
+    from casewatch.kafka.admin import replication_warning
     from casewatch.private import keep_private
     from casewatch.runtime import tune_gc
     from casewatch.worker.app import run_worker
 
     settings = settings_from(args)
     policy = Policy.load(args.policy) if args.policy else Policy()
+    warning = replication_warning(settings)
+    if warning:
+        print(warning, file=sys.stderr)
     keep_private(settings.state_dir)
     tune_gc()
     run_worker(settings, policy, args.loglevel)

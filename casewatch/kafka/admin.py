@@ -26,15 +26,19 @@ class TopicPlan:
     config: dict[str, str]
 
 
-def plan(settings: Settings, regions: list[str], events_retention_days: int) -> list[TopicPlan]:
+def plan(settings: Settings, regions: list[str]) -> list[TopicPlan]:
     compacted = {"cleanup.policy": "compact", "min.compaction.lag.ms": "0",
                  "segment.ms": str(3600 * 1000)}
+    if settings.compacted_retention_days:
+        compacted.update({"cleanup.policy": "compact,delete",
+                          "retention.ms": str(settings.compacted_retention_days * DAY_MS)})
     return [
         TopicPlan(settings.events_topic, settings.partitions,
-                  {"retention.ms": str(events_retention_days * DAY_MS)}),
+                  {"retention.ms": str(settings.events_retention_days * DAY_MS)}),
         # Ticks are only clock instants: hours of retention are plenty.
         TopicPlan(settings.ticks_topic, settings.partitions, {"retention.ms": str(6 * 3600000)}),
-        TopicPlan(settings.dead_letter_topic, 1, {"retention.ms": str(30 * DAY_MS)}),
+        TopicPlan(settings.dead_letter_topic, 1,
+                  {"retention.ms": str(settings.dead_letter_retention_days * DAY_MS)}),
         *(TopicPlan(settings.alerts_topic(region), settings.partitions, compacted)
           for region in regions),
         *(TopicPlan(settings.deadlines_topic(region), settings.partitions, compacted)
@@ -82,14 +86,12 @@ def alert_regions(settings: Settings) -> list[str]:
         admin.close()
 
 
-def create_topics(settings: Settings, regions: list[str], events_retention_days: int = 400,
-                  ) -> list[str]:
+def create_topics(settings: Settings, regions: list[str]) -> list[str]:
     """Create what is missing; return the names created."""
     admin = admin_client(settings)
     try:
         existing = set(admin.list_topics())
-        wanted = [t for t in plan(settings, regions, events_retention_days)
-                  if t.name not in existing]
+        wanted = [t for t in plan(settings, regions) if t.name not in existing]
         created = []
         for topic in wanted:
             try:
@@ -101,6 +103,20 @@ def create_topics(settings: Settings, regions: list[str], events_retention_days:
         return created
     finally:
         admin.close()
+
+
+LOOPBACK = ("localhost", "127.", "::1", "[::1]")
+
+
+def replication_warning(settings: Settings) -> str | None:
+    """A warning for topics made with one replica on a broker that is not this machine's own:
+    there, one broker's loss loses case events and alerts."""
+    hosts = [server.strip().rsplit(":", 1)[0] for server in settings.bootstrap_servers.split(",")]
+    if settings.replication > 1 or all(host.startswith(LOOPBACK) for host in hosts):
+        return None
+    return (f"warning: topics on {settings.bootstrap_servers} are made with replication factor "
+            f"{settings.replication}: losing one broker loses case events and alerts; set "
+            "CASEWATCH_REPLICATION=3 outside a local broker")
 
 
 def require_topic(settings: Settings, topic: str) -> None:

@@ -10,7 +10,10 @@
 | CASEWATCH_ALERTS_TOPIC_PREFIX     | casewatch.alerts.        |
 | CASEWATCH_DEADLINES_TOPIC_PREFIX  | casewatch.deadlines.     |
 | CASEWATCH_PARTITIONS              | 4                        |
-| CASEWATCH_REPLICATION             | 1                        |
+| CASEWATCH_REPLICATION             | 1: the local broker's; 3 in production |
+| CASEWATCH_EVENTS_RETENTION_DAYS   | 400: case events kept, for replays and rebuilds |
+| CASEWATCH_DEAD_LETTER_RETENTION_DAYS | 30                    |
+| CASEWATCH_COMPACTED_RETENTION_DAYS | 0: alert and deadline states kept for ever |
 | CASEWATCH_STATE_DIR               | .casewatch-state         |
 | CASEWATCH_CLOCK                   | wall (or event)          |
 | CASEWATCH_TICK_SECONDS            | 30                       |
@@ -56,6 +59,13 @@ class Settings:
     deadlines_topic_prefix: str = "casewatch.deadlines."
     partitions: int = 4
     replication: int = 1
+    # How long each topic keeps its records. Case events: long enough to replay or rebuild a
+    # year and a quarter. Alert and deadline topics are compacted, so each key keeps its latest
+    # state for ever (0); a number of days also deletes states older than that, open alerts
+    # among them, which a notifier or regional team starting afresh would then never see.
+    events_retention_days: int = 400
+    dead_letter_retention_days: int = 30
+    compacted_retention_days: int = 0
     state_dir: Path = Path(".casewatch-state")
     clock: Clock = "wall"
     tick_seconds: float = 30.0

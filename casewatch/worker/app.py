@@ -103,10 +103,14 @@ def case_table(app: faust.App, settings: Settings) -> TableT[bytes, bytes]:
 
 def build_app(settings: Settings, policy: Policy) -> faust.App:
     app = faust_app(settings)
-    events = app.topic(settings.events_topic, partitions=settings.partitions, **RAW)
+    # Declared as `casewatch topics create` makes them (kafka/admin.py), should the worker be
+    # the first to start: a broker's default retention (7 days) would lose case events.
+    events = app.topic(settings.events_topic, partitions=settings.partitions,
+                       retention=timedelta(days=settings.events_retention_days), **RAW)
     ticks = app.topic(settings.ticks_topic, partitions=settings.partitions,
                       retention=timedelta(hours=6), **RAW)
-    dead_letter = app.topic(settings.dead_letter_topic, partitions=1, **RAW)
+    dead_letter = app.topic(settings.dead_letter_topic, partitions=1,
+                            retention=timedelta(days=settings.dead_letter_retention_days), **RAW)
     cases = case_table(app, settings)
     watches: dict[int, PartitionWatch] = {}
     regional_topics: dict[str, faust.TopicT] = {}
@@ -141,8 +145,10 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
         """A region's compacted output topic (alerts or deadlines), declared on first use."""
         topic = regional_topics.get(name)
         if topic is None:
+            days = settings.compacted_retention_days
             topic = app.topic(name, partitions=settings.partitions, compacting=True,
-                              deleting=False, **RAW)
+                              deleting=bool(days),
+                              retention=timedelta(days=days) if days else None, **RAW)
             await topic.maybe_declare()
             regional_topics[name] = topic
         return topic
