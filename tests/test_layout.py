@@ -21,6 +21,7 @@ MAY_IMPORT = {
     "kafka": {"schemas", *SHARED},
     "worker": {"schemas", "engine", "metrics", "kafka", *SHARED},
     "delivery": {"schemas", "engine", "kafka", "pages", *SHARED},
+    "ingest": {"schemas", *SHARED},
     "errors": set(),
     "progress": set(),
     "runtime": set(),

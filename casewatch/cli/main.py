@@ -6,7 +6,7 @@ import sys
 from collections.abc import Sequence
 
 from casewatch import __version__
-from casewatch.cli import files, streaming
+from casewatch.cli import files, ingest, streaming
 from casewatch.engine.policy import PolicyError
 from casewatch.errors import CommandError
 from casewatch.replay.evaluate import EmptyReplay
@@ -20,6 +20,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     files.register(commands)
     streaming.register(commands)
+    ingest.register(commands)
     args = parser.parse_args(argv)
     try:
         return int(args.run(args))

@@ -1,0 +1,75 @@
+"""`casewatch ingest hmpps --from FILE|-` (SPEC §13, offline): SQS bodies, one a line, mapped
+to casewatch events as JSON Lines on standard output, in input order, so a dump of a queue or
+of a domain-event log replays with `casewatch replay`. Each refused line is `line N: reason` on
+standard error; types casewatch does not use, and those that need a detail fetch, are skipped
+and counted there. Exit 0 whenever the input could be read."""
+
+import argparse
+import json
+import os
+import sys
+from collections import Counter
+from typing import IO, Any
+
+from casewatch.errors import CommandError
+from casewatch.ingest.envelope import Refusal, open_body
+from casewatch.ingest.mapping import NeedsDetail, Unused, map_event
+from casewatch.inputs import opened
+
+
+def register(commands: Any) -> None:
+    ingest = commands.add_parser(
+        "ingest", help="HMPPS domain events in: SQS bodies mapped to casewatch events (§13)")
+    ingest.add_argument("source", choices=("hmpps",))
+    ingest.add_argument("--from", dest="path", metavar="FILE|-", required=True,
+                        help="SQS bodies, one a line (SNS notifications or raw domain events), "
+                        "or - for standard input; the casewatch events go to standard output")
+    ingest.set_defaults(run=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    if os.environ.get("CASEWATCH_DETAIL_HOSTS"):
+        raise CommandError("detail fetches (CASEWATCH_DETAIL_HOSTS) are not in this release "
+                           "yet: unset it to map the types that need none")
+    with opened(args.path, "ingest") as (stream, _):
+        tally = translate(stream, sys.stdout, sys.stderr)
+    _report(tally, sys.stderr)
+    return 0
+
+
+def translate(lines: IO[bytes], out: IO[str], err: IO[str]) -> Counter[str]:
+    """Each line's casewatch events to `out`, each refusal to `err`; the counts of each
+    outcome ("mapped", "refused", "events", and "unused:" or "detail:" + type)."""
+    tally: Counter[str] = Counter()
+    for number, line in enumerate(lines, start=1):
+        body = line.rstrip(b"\r\n")
+        if not body.strip():
+            continue
+        try:
+            mapped = map_event(open_body(body))
+        except Refusal as refusal:
+            tally["refused"] += 1
+            err.write(f"line {number}: {refusal.reason}\n")
+            continue
+        if isinstance(mapped, Unused):
+            tally[f"unused:{mapped.event_type}"] += 1
+        elif isinstance(mapped, NeedsDetail):
+            tally[f"detail:{mapped.event_type}"] += 1
+        else:
+            tally["mapped"] += 1
+            tally["events"] += len(mapped)
+            for event in mapped:
+                out.write(json.dumps(event, ensure_ascii=False) + "\n")
+    return tally
+
+
+def _report(tally: Counter[str], err: IO[str]) -> None:
+    err.write(f"ingest: {tally['mapped']} bodies mapped to {tally['events']} events, "
+              f"{tally['refused']} refused\n")
+    for kind, what in (("unused", "of types casewatch does not use"),
+                       ("detail", "needing a detail fetch (CASEWATCH_DETAIL_HOSTS not set)")):
+        counts = sorted((key.split(":", 1)[1], n) for key, n in tally.items()
+                        if key.startswith(kind + ":"))
+        if counts:
+            listed = ", ".join(f"{name} {n}" for name, n in counts)
+            err.write(f"ingest: skipped {sum(n for _, n in counts)} {what}: {listed}\n")
