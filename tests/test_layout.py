@@ -21,7 +21,7 @@ MAY_IMPORT = {
     "kafka": {"schemas", *SHARED},
     "worker": {"schemas", "engine", "metrics", "kafka", *SHARED},
     "delivery": {"schemas", "engine", "kafka", "pages", *SHARED},
-    "ingest": {"schemas", *SHARED},
+    "ingest": {"schemas", "kafka", *SHARED},
     "errors": set(),
     "progress": set(),
     "runtime": set(),

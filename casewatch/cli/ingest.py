@@ -1,4 +1,5 @@
-"""`casewatch ingest hmpps --from FILE|-` (SPEC §13, offline): SQS bodies, one a line, mapped
+"""`casewatch ingest hmpps` (SPEC §13): the SQS queue of HMPPS domain events to the input topic
+(casewatch/ingest/service.py), or with `--from FILE|-` offline: SQS bodies, one a line, mapped
 to casewatch events as JSON Lines on standard output, in input order, so a dump of a queue or
 of a domain-event log replays with `casewatch replay`. Each refused line is `line N: reason` on
 standard error; types casewatch does not use, and those that need a detail fetch, are skipped
@@ -6,9 +7,12 @@ and counted there. Exit 0 whenever the input could be read."""
 
 import argparse
 import json
+import logging
 import os
+import signal
 import sys
 from collections import Counter
+from contextlib import suppress
 from typing import IO, Any
 
 from casewatch.errors import CommandError
@@ -21,9 +25,10 @@ def register(commands: Any) -> None:
     ingest = commands.add_parser(
         "ingest", help="HMPPS domain events in: SQS bodies mapped to casewatch events (§13)")
     ingest.add_argument("source", choices=("hmpps",))
-    ingest.add_argument("--from", dest="path", metavar="FILE|-", required=True,
-                        help="SQS bodies, one a line (SNS notifications or raw domain events), "
-                        "or - for standard input; the casewatch events go to standard output")
+    ingest.add_argument("--from", dest="path", metavar="FILE|-",
+                        help="offline: SQS bodies, one a line (SNS notifications or raw domain "
+                        "events), or - for standard input; the casewatch events go to standard "
+                        "output. Without it, read $CASEWATCH_INGEST_QUEUE_URL and publish")
     ingest.set_defaults(run=_run)
 
 
@@ -31,9 +36,43 @@ def _run(args: argparse.Namespace) -> int:
     if os.environ.get("CASEWATCH_DETAIL_HOSTS"):
         raise CommandError("detail fetches (CASEWATCH_DETAIL_HOSTS) are not in this release "
                            "yet: unset it to map the types that need none")
+    if args.path is None:
+        return _serve(args)
     with opened(args.path, "ingest") as (stream, _):
         tally = translate(stream, sys.stdout, sys.stderr)
     _report(tally, sys.stderr)
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from prometheus_client import CollectorRegistry, start_http_server
+
+    from casewatch.cli.streaming import kafka_errors, settings_from
+    from casewatch.ingest.service import IngestMetrics, producer, serve, sqs_client
+
+    settings = settings_from(args)
+    if not settings.ingest_queue_url:
+        raise CommandError("set CASEWATCH_INGEST_QUEUE_URL to the queue to read, or map a dump "
+                           "offline with --from FILE")
+    # Its own lines only (what it could not reach); the Kafka client's come to one line through
+    # kafka_errors, as for every command.
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("[%(asctime)s] [%(levelname)s] %(message)s"))
+    own = logging.getLogger("casewatch.ingest")
+    own.addHandler(handler)
+    own.setLevel(logging.INFO)
+    own.propagate = False
+    stopping: list[bool] = []
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    registry = CollectorRegistry()
+    metrics = IngestMetrics(registry)
+    start_http_server(settings.ingest_port, addr=settings.web_host, registry=registry)
+    with suppress(KeyboardInterrupt), kafka_errors(settings, "publish domain events"):
+        kafka = producer(settings)
+        try:
+            serve(settings, sqs_client(settings), kafka, metrics, lambda: not stopping)
+        finally:
+            kafka.close()
     return 0
 
 

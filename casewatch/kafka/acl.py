@@ -17,6 +17,7 @@ from casewatch.kafka.settings import Settings
 
 WORKER = "casewatch-worker"
 PUBLISHER = "casewatch-publisher"
+INGEST = "casewatch-ingest"  # HMPPS domain events in (SPEC §13)
 NOTIFY = "casewatch-notify"
 ADMIN = "casewatch-admin"
 NOTIFY_GROUP = "casewatch-notify"  # the notifier's consumer groups start with this
@@ -66,6 +67,9 @@ def grants(settings: Settings, regions: Iterable[str]) -> list[Grant]:
         *_topic(WORKER, internal, "READ", "WRITE", "DESCRIBE", "CREATE", prefixed=True),
         _group(WORKER, settings.app_id),
         *_topic(PUBLISHER, settings.events_topic, "WRITE", "DESCRIBE"),
+        # Mapped events in, bodies it cannot map to the dead letters: nothing to read.
+        *_topic(INGEST, settings.events_topic, "WRITE", "DESCRIBE"),
+        *_topic(INGEST, settings.dead_letter_topic, "WRITE", "DESCRIBE"),
         *_topic(NOTIFY, alerts, "READ", "DESCRIBE", prefixed=True),
         *_topic(NOTIFY, deadlines, "READ", "DESCRIBE", prefixed=True),
         _group(NOTIFY, NOTIFY_GROUP, prefixed=True),
@@ -78,7 +82,8 @@ def grants(settings: Settings, regions: Iterable[str]) -> list[Grant]:
 
 
 def principals(regions: Iterable[str]) -> list[str]:
-    return [ADMIN, WORKER, PUBLISHER, NOTIFY, *(region_principal(r) for r in sorted(set(regions)))]
+    return [ADMIN, WORKER, PUBLISHER, INGEST, NOTIFY,
+            *(region_principal(r) for r in sorted(set(regions)))]
 
 
 def _to_acl(grant: Grant) -> Any:

@@ -218,24 +218,25 @@ def require_java() -> str:
     return java
 
 
-def fetch_jars(libs: Path) -> None:
-    """Copy the pinned broker and its runtime dependencies from Maven Central (cached)."""
+def fetch_jars(libs: Path, pom: Path = POM, what: str = "Kafka broker") -> None:
+    """Copy the jars `pom` pins (the broker's, by default) and their runtime dependencies from
+    Maven Central into `libs`, once for each version of the pom."""
     stamp = libs / ".pom-sha"
-    digest = _digest(POM)
+    digest = _digest(pom)
     if stamp.exists() and stamp.read_text() == digest:
         return
     mvn = shutil.which("mvn")
     if mvn is None:
-        raise BrokerError("Maven (mvn) is needed to fetch the Kafka broker jars; none found")
+        raise BrokerError(f"Maven (mvn) is needed to fetch the {what} jars; none found")
     if libs.exists():
         shutil.rmtree(libs)
     result = subprocess.run(
-        [mvn, "-q", "-B", "-f", str(POM), "dependency:copy-dependencies",
+        [mvn, "-q", "-B", "-f", str(pom), "dependency:copy-dependencies",
          f"-DoutputDirectory={libs}", "-DincludeScope=runtime"],
         capture_output=True, text=True, check=False,
     )
     if result.returncode != 0:
-        raise BrokerError(f"fetching Kafka jars failed: {result.stdout[-2000:]}"
+        raise BrokerError(f"fetching {what} jars failed: {result.stdout[-2000:]}"
                           f"{result.stderr[-2000:]}")
     stamp.write_text(digest)
 

@@ -28,6 +28,10 @@
 | CASEWATCH_ALERTMANAGER_URLS       | (none): comma-separated Alertmanager base URLs, for notify |
 | CASEWATCH_NOTIFY_RESEND_SECONDS   | 60: how often notify re-sends an open alert |
 | CASEWATCH_NOTIFY_PORT             | 6067: notify's /metrics port (on CASEWATCH_WEB_HOST) |
+| CASEWATCH_INGEST_QUEUE_URL        | (none): the SQS queue `casewatch ingest hmpps` reads |
+| CASEWATCH_SQS_ENDPOINT            | (none): the SDK's own; a local SQS-compatible server |
+| CASEWATCH_INGEST_WAIT_SECONDS     | 20: SQS long polling, per receive |
+| CASEWATCH_INGEST_PORT             | 6068: ingest's /metrics port (on CASEWATCH_WEB_HOST) |
 | CASEWATCH_SECURITY_PROTOCOL       | PLAINTEXT (SSL, SASL_PLAINTEXT, SASL_SSL) |
 | CASEWATCH_SASL_MECHANISM          | SCRAM-SHA-512 (or PLAIN) |
 | CASEWATCH_SASL_USERNAME           | (none)                   |
@@ -88,6 +92,10 @@ class Settings:
     alertmanager_urls: str = ""
     notify_resend_seconds: float = 60.0
     notify_port: int = 6067
+    ingest_queue_url: str = ""
+    sqs_endpoint: str = ""
+    ingest_wait_seconds: int = 20
+    ingest_port: int = 6068
     security_protocol: str = "PLAINTEXT"
     sasl_mechanism: str = "SCRAM-SHA-512"
     sasl_username: str = ""

@@ -64,7 +64,8 @@ def test_every_region_is_routed(region: str) -> None:
 
 @pytest.mark.parametrize("alert", ["CasewatchWorkerDown", "CasewatchPartitionStalled",
                                    "CasewatchNotifyFailing", "CasewatchDeadLetters",
-                                   "CasewatchConsumerLagGrowing", "CasewatchInputGaps"])
+                                   "CasewatchConsumerLagGrowing", "CasewatchInputGaps",
+                                   "CasewatchIngestFailing"])
 def test_every_operational_alert_reaches_operations(alert: str) -> None:
     rules = yaml.safe_load((DEPLOY / "prometheus/rules/casewatch.rules.yml").read_text())
     (rule,) = [r for g in rules["groups"] for r in g["rules"] if r.get("alert") == alert]

@@ -25,11 +25,12 @@ def test_the_compose_file_is_valid() -> None:
 
 def test_it_runs_the_broker_the_topics_the_worker_and_monitoring() -> None:
     services = set(compose("config", "--services").split())
-    assert {"kafka", "topics", "acl", "worker", "demo-publisher", "prometheus", "alertmanager",
-            "grafana"} <= services
+    assert {"kafka", "topics", "acl", "worker", "demo-publisher", "sqs", "ingest", "prometheus",
+            "alertmanager", "grafana"} <= services
 
 
-@pytest.mark.parametrize("service", ["kafka", "worker", "prometheus", "alertmanager", "grafana"])
+@pytest.mark.parametrize("service", ["kafka", "worker", "ingest", "prometheus", "alertmanager",
+                                     "grafana"])
 def test_long_running_services_have_healthchecks(service: str) -> None:
     rendered = compose("config")
     section = rendered.split(f"\n  {service}:\n", 1)[1]

@@ -2,7 +2,7 @@
 
 from dataclasses import replace
 
-from casewatch.kafka.acl import NOTIFY, PUBLISHER, WORKER, Grant, grants, principals
+from casewatch.kafka.acl import INGEST, NOTIFY, PUBLISHER, WORKER, Grant, grants, principals
 from casewatch.kafka.settings import Settings
 
 SETTINGS = Settings()
@@ -30,14 +30,21 @@ def test_a_region_reads_its_own_alert_topic_only() -> None:
         assert groups == {("PREFIXED", f"{principal}.")}
 
 
-def test_only_the_worker_reads_case_events_and_only_the_publisher_and_worker_write() -> None:
+def test_only_the_worker_reads_case_events_and_only_the_publisher_and_ingest_write() -> None:
     events = ("LITERAL", "casewatch.case-events")
     readers = {g.principal for g in PLAN if (g.pattern, g.name) == events
                and g.operation == "READ"}
     writers = {g.principal for g in PLAN if (g.pattern, g.name) == events
                and g.operation == "WRITE"}
     assert readers == {WORKER}
-    assert writers == {PUBLISHER}
+    assert writers == {PUBLISHER, INGEST}
+
+
+def test_ingest_writes_events_and_dead_letters_only_and_reads_nothing() -> None:
+    assert writable(INGEST) == {("LITERAL", "casewatch.case-events"),
+                                ("LITERAL", "casewatch.dead-letter")}
+    assert readable(INGEST) == set()
+    assert not [g for g in PLAN if g.principal == INGEST and g.resource == "GROUP"]
 
 
 def test_the_publisher_writes_events_only_and_reads_nothing() -> None:
@@ -51,9 +58,10 @@ def test_the_notifier_reads_every_region_and_writes_nothing() -> None:
     assert writable(NOTIFY) == set()
 
 
-def test_nobody_is_granted_the_dead_letters_but_the_worker_writing_them() -> None:
+def test_nobody_is_granted_the_dead_letters_but_the_worker_and_ingest_writing_them() -> None:
     dead = [g for g in PLAN if g.name == "casewatch.dead-letter"]
-    assert {(g.principal, g.operation) for g in dead} == {(WORKER, "WRITE"), (WORKER, "DESCRIBE")}
+    assert {(g.principal, g.operation) for g in dead} == {
+        (WORKER, "WRITE"), (WORKER, "DESCRIBE"), (INGEST, "WRITE"), (INGEST, "DESCRIBE")}
 
 
 def test_the_plan_follows_renamed_topics_and_is_free_of_repeats() -> None:
@@ -71,5 +79,6 @@ def test_the_plan_follows_renamed_topics_and_is_free_of_repeats() -> None:
 
 def test_principals_are_the_specs() -> None:
     assert principals(["wales", "london"]) == [
-        "casewatch-admin", "casewatch-worker", "casewatch-publisher", "casewatch-notify",
+        "casewatch-admin", "casewatch-worker", "casewatch-publisher", "casewatch-ingest",
+        "casewatch-notify",
         "region-london", "region-wales"]

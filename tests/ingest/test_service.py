@@ -1,0 +1,180 @@
+"""`casewatch ingest hmpps` on a real SQS-compatible server (ElasticMQ) and the real broker:
+bodies on the queue become the events replay sees, through the worker to the same alerts; a
+message is deleted only once Kafka has it; redelivery and a killed ingest change nothing."""
+
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from casewatch.cli.ingest import translate
+from casewatch.engine.policy import Policy
+from casewatch.kafka.broker import free_port
+from casewatch.kafka.settings import Settings
+from casewatch.replay.evaluate import replay
+from casewatch.replay.report import Cohort
+from tests.support.builders import allocated, assessment, at
+from tests.support.hmpps import domain_event, line, notification, registration
+from tests.support.live import (
+    PROJECT,
+    WorkerProcess,
+    cli,
+    final_alerts,
+    read_topic,
+    run_to_end,
+    start_worker,
+)
+from tests.support.sqs import SqsServer
+from tests.worker.test_worker import standing
+
+AS_OF = "2025-08-29T23:00:00Z"
+
+
+def cases() -> list[dict[str, Any]]:
+    """Twelve allocations and assessments from casewatch's own contract (nothing HMPPS
+    publishes carries them)."""
+    events = []
+    for n in range(12):
+        crn = f"X{n:06d}"
+        events += [allocated(at("2025-07-01"), crn=crn, rosh="MEDIUM"),
+                   assessment(at("2025-07-20"), crn=crn)]
+    return events
+
+
+def bodies() -> list[bytes]:
+    """What the queue holds: registrations (DA history, child protection, MAPPA, and one
+    removed), a redelivered one, a type casewatch does not use, and a body it cannot map."""
+    found = []
+    for n in range(12):
+        code = ("REG30", "RCPR", "MAPP", "ADVP")[n % 4]
+        body = registration(code=code, crn=f"X{n:06d}", registrationLevelCode="M2",
+                            occurred_at=f"2025-07-{10 + n:02d}T09:00:00.5+01:00[Europe/London]")
+        found.append(line(notification(body, f"msg-{n}")))
+    found.append(line(notification(registration(
+        "probation-case.registration.deregistered", code="REG30", crn="X000000",
+        occurred_at="2025-07-15T09:00:00Z"), "msg-removed")))
+    found.append(found[1])  # SQS delivered it twice
+    found.append(line(domain_event("probation-case.engagement.created", crn="X000001")))
+    found.append(b'{"Type": "Notification", "MessageId": "msg-bad", "Message": "{not json"}')
+    return found
+
+
+def send(sqs: SqsServer, queue: str, messages: list[bytes]) -> None:
+    client = sqs.client()
+    for start in range(0, len(messages), 10):
+        client.send_message_batch(QueueUrl=queue, Entries=[
+            {"Id": str(n), "MessageBody": body.decode()}
+            for n, body in enumerate(messages[start:start + 10])])
+
+
+def waiting(sqs: SqsServer, queue: str) -> int:
+    attributes = sqs.client().get_queue_attributes(QueueUrl=queue, AttributeNames=[
+        "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+    return sum(int(v) for v in attributes.values())
+
+
+def start_ingest(settings: Settings, sqs: SqsServer, queue: str,
+                 log: Path) -> "subprocess.Popen[bytes]":
+    running = replace(settings, ingest_queue_url=queue, sqs_endpoint=sqs.endpoint,
+                      ingest_wait_seconds=1, ingest_port=free_port())
+    return subprocess.Popen(
+        [sys.executable, "-m", "casewatch", "ingest", "hmpps"], cwd=PROJECT,
+        env={**os.environ, **running.environment(), "AWS_ACCESS_KEY_ID": "test",
+             "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": "eu-west-2"},
+        stdout=log.open("ab"), stderr=subprocess.STDOUT)
+
+
+def drained(sqs: SqsServer, queue: str, log: Path, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while waiting(sqs, queue):
+        assert time.monotonic() < deadline, log.read_text()
+        time.sleep(0.5)
+
+
+def offline(messages: list[bytes]) -> bytes:
+    out = io.StringIO()
+    translate(io.BytesIO(b"\n".join(messages) + b"\n"), out, io.StringIO())
+    return out.getvalue().encode()
+
+
+def own_events(allocations: bytes, mapped: bytes) -> dict[str, Any]:
+    return replay((allocations + mapped).splitlines(keepends=True), policy=Policy(),
+                  as_of=datetime.fromisoformat(AS_OF), cohort=Cohort())
+
+
+def test_the_queue_through_the_worker_ends_as_replay_of_the_offline_mapping(
+        settings: Settings, sqs_server: SqsServer, workers: list[WorkerProcess],
+        tmp_path: Path) -> None:
+    queue = sqs_server.queue()
+    messages = bodies()
+    send(sqs_server, queue, messages)
+    allocations = "".join(json.dumps(e) + "\n" for e in cases()).encode()
+    cli(settings, "topics", "create", "--regions", "north-east")
+    cli(settings, "publish", "-", stdin=allocations)
+    log = tmp_path / "ingest.log"
+    ingest = start_ingest(settings, sqs_server, queue, log)
+    try:
+        drained(sqs_server, queue, log)  # every message deleted, the bad one too
+    finally:
+        ingest.send_signal(signal.SIGTERM)
+        assert ingest.wait(30) == 0, log.read_text()
+    published = [json.loads(v) for _, v, _ in read_topic(settings, settings.events_topic)]
+    mapped = [json.loads(text) for text in offline(messages).splitlines()]
+    # A standard queue keeps no order; replay does not need one (SPEC §1).
+    def key(event: dict[str, Any]) -> str:
+        return json.dumps(event, sort_keys=True)
+
+    assert sorted((e for e in published if e["eventId"].startswith("hmpps:")), key=key) == \
+        sorted(mapped, key=key)
+    ((_, body, headers),) = read_topic(settings, settings.dead_letter_topic)
+    assert body == messages[-1]
+    assert dict(headers)["casewatch-reason"] == b"notification Message is not JSON"
+    start_worker(settings, workers, tmp_path / "state")
+    run_to_end(settings, workers, AS_OF)
+    report = own_events(allocations, offline(messages))
+    assert report["events"]["duplicates"] == 1  # the redelivered body
+    expected = standing({a["alertId"]: a for a in report["alerts"]})
+    assert {a["ruleId"] for a in expected.values()} >= {"A-KS-05", "I-KS-01"}
+    assert standing(final_alerts(settings)) == expected
+
+
+def test_an_ingest_killed_mid_batch_and_restarted_loses_and_repeats_nothing_that_shows(
+        settings: Settings, sqs_server: SqsServer, tmp_path: Path) -> None:
+    """Killed outright, what it had published but not deleted comes again after the visibility
+    timeout, as the same eventIds: every body arrives, each eventId as often as it was sent or
+    more, and nothing that was not sent."""
+    queue = sqs_server.queue(visibility_seconds=2)
+    messages = [line(notification(registration(code="ADVP", crn=f"X{n:06d}"), f"m-{n}"))
+                for n in range(300)]
+    send(sqs_server, queue, messages)
+    cli(settings, "topics", "create", "--regions", "north-east")
+    log = tmp_path / "ingest.log"
+    first = start_ingest(settings, sqs_server, queue, log)
+    deadline = time.monotonic() + 60
+    while waiting(sqs_server, queue) > 200:  # part way through
+        assert time.monotonic() < deadline, log.read_text()
+        time.sleep(0.05)
+    first.kill()
+    first.wait(30)
+    second = start_ingest(settings, sqs_server, queue, log)
+    try:
+        drained(sqs_server, queue, log)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        second.wait(30)
+    ids = [json.loads(v)["eventId"] for _, v, _ in read_topic(settings, settings.events_topic)]
+    assert set(ids) == {f"hmpps:m-{n}" for n in range(300)}
+    events = b"".join(v + b"\n" for _, v, _ in read_topic(settings, settings.events_topic))
+    once = replay(offline(messages).splitlines(keepends=True), policy=Policy(), as_of=None,
+                  cohort=Cohort())
+    again = replay(events.splitlines(keepends=True), policy=Policy(), as_of=None,
+                   cohort=Cohort())
+    assert again["events"]["applied"] == once["events"]["applied"] == 300
+    assert again["alerts"] == once["alerts"]
