@@ -1,26 +1,36 @@
 """HMPPS domain events through the offline mapping (SPEC §13), against reading the same bodies
 as JSON and nothing more, measured in the same run; and the fuzz check at scale.
 
-    ./run bench ingest [--bodies 100000] [--seed 1]
+    ./run bench ingest [--bodies 100000] [--seed 1] [--queue 20000]
 
 The stream is valid registration notifications, each after one mutated as producers go wrong
 (tests/support/hmpps.py `fuzzed`): every valid body must map, in order; no mutated one may
 crash the mapping or have its free text echoed; every event mapped must be a valid casewatch
-event. The queue-to-broker figure waits for the SQS consumer.
+event. With `--queue N`, N registration notifications also go through a real SQS-compatible
+server (ElasticMQ) to a local broker with `casewatch ingest`'s own receive loop, against a bare
+receive-and-delete loop on the same server in the same run.
 """
 
 import argparse
 import io
 import json
 import random
+import tempfile
 import time
 from contextlib import suppress
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
 
+from prometheus_client import CollectorRegistry
 from pydantic_core import from_json
 
+from bench.processes import local_broker
 from casewatch.cli.ingest import translate
+from casewatch.ingest.service import IngestMetrics, producer, take
 from casewatch.schemas.parse import parse_event
-from tests.support.hmpps import fuzzed
+from tests.support.hmpps import fuzzed, line, notification, registration
+from tests.support.sqs import elasticmq
 
 
 def main() -> None:
@@ -28,6 +38,8 @@ def main() -> None:
     parser.add_argument("--bodies", type=int, default=100_000,
                         help="mutated bodies (as many valid ones go between them)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--queue", type=int, default=0,
+                        help="bodies through the queue to a broker (0: the mapping alone)")
     args = parser.parse_args()
     stream, expected = fuzzed(args.bodies, random.Random(args.seed))
     data = b"\n".join(stream) + b"\n"
@@ -51,6 +63,49 @@ def main() -> None:
     print(f"JSON parse only: {len(stream) / parse_seconds:,.0f} bodies/s")
     print(f"offline mapping: {len(stream) / seconds:,.0f} bodies/s "
           f"({seconds / parse_seconds:.2f}x the parse's time)")
+    if args.queue:
+        through_the_queue(args.queue)
+
+
+def through_the_queue(count: int) -> None:
+    bodies = [line(notification(registration(code="ADVP", crn=f"X{n % 100_000:06d}"), f"m-{n}"))
+              for n in range(count)]
+    with tempfile.TemporaryDirectory() as home, elasticmq(Path(home)) as server, \
+            local_broker(Path(home), "bench-ingest") as settings:
+        sqs = server.client()
+        bare_queue, queue = server.queue(), server.queue()
+        for url in (bare_queue, queue):
+            fill(sqs, url, bodies)
+        started = time.perf_counter()
+        taken = 0
+        while taken < count:
+            messages = sqs.receive_message(QueueUrl=bare_queue, MaxNumberOfMessages=10,
+                                           WaitTimeSeconds=1).get("Messages", [])
+            if messages:
+                sqs.delete_message_batch(QueueUrl=bare_queue, Entries=[
+                    {"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]}
+                    for n, m in enumerate(messages)])
+            taken += len(messages)
+        bare = time.perf_counter() - started
+        running = replace(settings, ingest_queue_url=queue, ingest_wait_seconds=1)
+        kafka = producer(running)
+        metrics = IngestMetrics(CollectorRegistry())
+        started = time.perf_counter()
+        taken = 0
+        while taken < count:
+            taken += take(running, sqs, kafka, metrics)
+        ingest = time.perf_counter() - started
+        kafka.close()
+    print(f"SQS receive and delete alone: {count / bare:,.0f} bodies/s")
+    print(f"SQS to the broker (map, publish acks=all, delete): {count / ingest:,.0f} bodies/s "
+          f"({bare / ingest:.2f} of the bare loop's rate)")
+
+
+def fill(sqs: Any, url: str, bodies: list[bytes]) -> None:
+    for start in range(0, len(bodies), 10):
+        sqs.send_message_batch(QueueUrl=url, Entries=[
+            {"Id": str(n), "MessageBody": body.decode()}
+            for n, body in enumerate(bodies[start:start + 10])])
 
 
 if __name__ == "__main__":

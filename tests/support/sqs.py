@@ -2,12 +2,12 @@
 Maven Central) on a loopback port, with queues made as HMPPS makes them: each with a dead-letter
 queue it redrives to after three receives."""
 
-import os
 import subprocess
 import time
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -47,11 +47,11 @@ class SqsServer:
         })["QueueUrl"]
 
 
-@pytest.fixture(scope="session")
-def sqs_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SqsServer]:
+@contextmanager
+def elasticmq(home: Path) -> Iterator[SqsServer]:
+    """ElasticMQ on a free loopback port under `home`, stopped on leaving (tests and bench)."""
     java = require_java()
     fetch_jars(LIBS, POM, "ElasticMQ")
-    home = tmp_path_factory.mktemp("elasticmq")
     port = free_port()
     config = home / "elasticmq.conf"
     config.write_text(
@@ -62,7 +62,7 @@ def sqs_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SqsServer]:
         "rest-stats { enabled = false }\n")
     log = (home / "elasticmq.log").open("wb")
     process = subprocess.Popen([java, "-Xmx256m", f"-Dconfig.file={config}", "-cp",
-                                f"{LIBS}{os.sep}*", "org.elasticmq.server.Main"],
+                                f"{LIBS}/*", "org.elasticmq.server.Main"],
                                stdout=log, stderr=subprocess.STDOUT)
     endpoint = f"http://127.0.0.1:{port}"
     try:
@@ -79,3 +79,9 @@ def sqs_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SqsServer]:
     finally:
         process.terminate()
         process.wait(30)
+
+
+@pytest.fixture(scope="session")
+def sqs_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SqsServer]:
+    with elasticmq(tmp_path_factory.mktemp("elasticmq")) as server:
+        yield server
