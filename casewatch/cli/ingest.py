@@ -7,7 +7,6 @@ and counted there. Exit 0 whenever the input could be read."""
 
 import argparse
 import json
-import logging
 import os
 import signal
 import sys
@@ -47,21 +46,14 @@ def _run(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     from prometheus_client import CollectorRegistry, start_http_server
 
-    from casewatch.cli.streaming import kafka_errors, settings_from
+    from casewatch.cli.streaming import kafka_errors, own_lines, settings_from
     from casewatch.ingest.service import IngestMetrics, producer, serve, sqs_client
 
     settings = settings_from(args)
     if not settings.ingest_queue_url:
         raise CommandError("set CASEWATCH_INGEST_QUEUE_URL to the queue to read, or map a dump "
                            "offline with --from FILE")
-    # Its own lines only (what it could not reach); the Kafka client's come to one line through
-    # kafka_errors, as for every command.
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("[%(asctime)s] [%(levelname)s] %(message)s"))
-    own = logging.getLogger("casewatch.ingest")
-    own.addHandler(handler)
-    own.setLevel(logging.INFO)
-    own.propagate = False
+    own_lines("casewatch.ingest")  # what it could not reach
     stopping: list[bool] = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
     registry = CollectorRegistry()

@@ -2,6 +2,7 @@
 managers and demo."""
 
 import argparse
+import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -107,18 +108,10 @@ def register(commands: Any) -> None:
 
 
 def _notify(args: argparse.Namespace) -> int:
-    import logging
 
     from casewatch.delivery.notify import notify
 
-    # Its own lines only (what it serves, failed posts, refusals); the Kafka client's come to
-    # one line through kafka_errors, as for every command.
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("[%(asctime)s] [%(levelname)s] %(message)s"))
-    own = logging.getLogger("casewatch.notify")
-    own.addHandler(handler)
-    own.setLevel(logging.INFO)
-    own.propagate = False
+    own_lines("casewatch.notify")  # what it serves, failed posts, refusals
     settings = settings_from(args)
     urls = args.alertmanager or [u.strip() for u in settings.alertmanager_urls.split(",")
                                  if u.strip()]
@@ -253,6 +246,17 @@ def _acl(args: argparse.Namespace) -> int:
         print(f"{len(others)} other ACL(s) on the broker are not casewatch's plan; "
               "`casewatch acl list` shows them all", file=sys.stderr)
     return 0
+
+
+def own_lines(logger: str) -> None:
+    """A long-running service's own log lines on standard error, and only those: the Kafka
+    client's come to one line through kafka_errors, as for every command."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("[%(asctime)s] [%(levelname)s] %(message)s"))
+    own = logging.getLogger(logger)
+    own.addHandler(handler)
+    own.setLevel(logging.INFO)
+    own.propagate = False
 
 
 @contextmanager
