@@ -21,7 +21,6 @@ from collections import Counter
 from contextlib import suppress
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from prometheus_client import CollectorRegistry
 from pydantic_core import from_json
@@ -84,7 +83,7 @@ def through_the_queue(count: int) -> None:
         sqs = server.client()
         bare_queue, queue = server.queue(), server.queue()
         for url in (bare_queue, queue):
-            fill(sqs, url, bodies)
+            server.send(url, bodies)
         started = time.perf_counter()
         taken = 0
         while taken < count:
@@ -108,13 +107,6 @@ def through_the_queue(count: int) -> None:
     print(f"SQS receive and delete alone: {count / bare:,.0f} bodies/s")
     print(f"SQS to the broker (map, publish acks=all, delete): {count / ingest:,.0f} bodies/s "
           f"({bare / ingest:.2f} of the bare loop's rate)")
-
-
-def fill(sqs: Any, url: str, bodies: list[bytes]) -> None:
-    for start in range(0, len(bodies), 10):
-        sqs.send_message_batch(QueueUrl=url, Entries=[
-            {"Id": str(n), "MessageBody": body.decode()}
-            for n, body in enumerate(bodies[start:start + 10])])
 
 
 if __name__ == "__main__":

@@ -66,14 +66,6 @@ def bodies() -> list[bytes]:
     return found
 
 
-def send(sqs: SqsServer, queue: str, messages: list[bytes]) -> None:
-    client = sqs.client()
-    for start in range(0, len(messages), 10):
-        client.send_message_batch(QueueUrl=queue, Entries=[
-            {"Id": str(n), "MessageBody": body.decode()}
-            for n, body in enumerate(messages[start:start + 10])])
-
-
 def waiting(sqs: SqsServer, queue: str) -> int:
     attributes = sqs.client().get_queue_attributes(QueueUrl=queue, AttributeNames=[
         "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
@@ -114,7 +106,7 @@ def test_the_queue_through_the_worker_ends_as_replay_of_the_offline_mapping(
         tmp_path: Path) -> None:
     queue = sqs_server.queue()
     messages = bodies()
-    send(sqs_server, queue, messages)
+    sqs_server.send(queue, messages)
     allocations = "".join(json.dumps(e) + "\n" for e in cases()).encode()
     cli(settings, "topics", "create", "--regions", "north-east")
     cli(settings, "publish", "-", stdin=allocations)
@@ -153,7 +145,7 @@ def test_an_ingest_killed_mid_batch_and_restarted_loses_and_repeats_nothing_that
     queue = sqs_server.queue(visibility_seconds=2)
     messages = [line(notification(registration(code="ADVP", crn=f"X{n:06d}"), f"m-{n}"))
                 for n in range(300)]
-    send(sqs_server, queue, messages)
+    sqs_server.send(queue, messages)
     cli(settings, "topics", "create", "--regions", "north-east")
     log = tmp_path / "ingest.log"
     first = start_ingest(settings, sqs_server, queue, log)

@@ -34,6 +34,14 @@ class SqsServer:
         return boto3.client("sqs", endpoint_url=self.endpoint, region_name="eu-west-2",
                             aws_access_key_id="test", aws_secret_access_key="test")
 
+    def send(self, queue: str, bodies: list[bytes]) -> None:
+        """Each body onto the queue, ten to a batch."""
+        sqs = self.client()
+        for start in range(0, len(bodies), 10):
+            sqs.send_message_batch(QueueUrl=queue, Entries=[
+                {"Id": str(n), "MessageBody": body.decode()}
+                for n, body in enumerate(bodies[start:start + 10])])
+
     def queue(self, visibility_seconds: int = 30) -> str:
         """A new queue with its dead-letter queue (maxReceiveCount 3); its URL."""
         sqs = self.client()
