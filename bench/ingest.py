@@ -6,8 +6,12 @@ as JSON and nothing more, measured in the same run; and the fuzz check at scale.
 The stream is valid registration notifications, each after one mutated as producers go wrong
 (tests/support/hmpps.py `fuzzed`): every valid body must map, in order; no mutated one may
 crash the mapping or have its free text echoed; every event mapped must be a valid casewatch
-event. With `--queue N`, N registration notifications also go through a real SQS-compatible
-server (ElasticMQ) to a local broker with `casewatch ingest`'s own receive loop, against a bare
+event. Then as many bodies of the types mapped from their detail (allocations, OASys,
+requirements, merges), each after one whose event or detail page was mutated
+(`fuzzed_details`), their pages served from memory through the real detail reader.
+
+With `--queue N`, N registration notifications also go through a real SQS-compatible server
+(ElasticMQ) to a local broker with `casewatch ingest`'s own receive loop, against a bare
 receive-and-delete loop on the same server in the same run.
 """
 
@@ -29,7 +33,14 @@ from bench.processes import local_broker
 from casewatch.cli.ingest import translate
 from casewatch.ingest.service import IngestMetrics, producer, take
 from casewatch.schemas.parse import parse_event
-from tests.support.hmpps import fuzzed, line, notification, registration
+from tests.support.hmpps import (
+    fuzzed,
+    fuzzed_details,
+    line,
+    notification,
+    page_sources,
+    registration,
+)
 from tests.support.sqs import elasticmq
 
 CHUNK = 5_000
@@ -71,8 +82,33 @@ def main() -> None:
     print(f"JSON parse only: {bodies / parse_seconds:,.0f} bodies/s")
     print(f"offline mapping: {bodies / seconds:,.0f} bodies/s "
           f"({seconds / parse_seconds:.2f}x the parse's time)")
+    details(args.bodies, rng)
     if args.queue:
         through_the_queue(args.queue)
+
+
+def details(count: int, rng: random.Random) -> None:
+    tally: Counter[str] = Counter()
+    bodies, seconds = 0, 0.0
+    for start in range(0, count, CHUNK):
+        stream, expected, pages = fuzzed_details(min(CHUNK, count - start), rng)
+        bodies += len(stream)
+        out, err = io.StringIO(), io.StringIO()
+        started = time.perf_counter()
+        tally += translate(io.BytesIO(b"\n".join(stream) + b"\n"), out, err,
+                           page_sources(pages))
+        seconds += time.perf_counter() - started
+        events = [json.loads(text) for text in out.getvalue().splitlines()]
+        for event in events:
+            parse_event(json.dumps(event))
+        kept = [e["eventId"] for e in events if e["eventId"].startswith("hmpps:good-")
+                and not e["eventId"].endswith(":oversight")]
+        assert kept == expected, "a valid body was lost"
+        assert "Jane" not in out.getvalue() + err.getvalue(), "free text echoed"
+    print(f"detail types: {bodies:,} bodies ({count:,} with a mutated event or detail); "
+          f"mapped {tally['mapped']:,}, refused {tally['refused']:,}; every valid body "
+          "mapped, nothing echoed")
+    print(f"detail mapping (pages from memory): {bodies / seconds:,.0f} bodies/s")
 
 
 def through_the_queue(count: int) -> None:

@@ -11,7 +11,7 @@ import os
 from hypothesis import HealthCheck, settings
 
 # The live path (a session broker, workers run as a user runs them) for every package's tests.
-pytest_plugins = ["tests.support.live", "tests.support.sqs"]
+pytest_plugins = ["tests.support.live", "tests.support.sqs", "tests.support.hmpps_apis"]
 
 _COMMON = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True)
 settings.register_profile("ci", _COMMON, derandomize=True, database=None, max_examples=300)

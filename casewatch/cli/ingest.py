@@ -2,12 +2,12 @@
 (casewatch/ingest/service.py), or with `--from FILE|-` offline: SQS bodies, one a line, mapped
 to casewatch events as JSON Lines on standard output, in input order, so a dump of a queue or
 of a domain-event log replays with `casewatch replay`. Each refused line is `line N: reason` on
-standard error; types casewatch does not use, and those that need a detail fetch, are skipped
-and counted there. Exit 0 whenever the input could be read."""
+standard error, as is each whose detail could not be fetched; types casewatch does not use, and
+those that need a detail fetch when CASEWATCH_DETAIL_HOSTS is not set, are skipped and counted
+there. Exit 0 whenever the input could be read."""
 
 import argparse
 import json
-import os
 import signal
 import sys
 from collections import Counter
@@ -15,9 +15,12 @@ from contextlib import suppress
 from typing import IO, Any
 
 from casewatch.errors import CommandError
+from casewatch.ingest.detail import Sources, Unreachable
 from casewatch.ingest.envelope import Refusal, open_body
+from casewatch.ingest.fetch import sources
 from casewatch.ingest.mapping import NeedsDetail, Unused, map_event
 from casewatch.inputs import opened
+from casewatch.kafka.settings import Settings
 
 
 def register(commands: Any) -> None:
@@ -32,13 +35,14 @@ def register(commands: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    if os.environ.get("CASEWATCH_DETAIL_HOSTS"):
-        raise CommandError("detail fetches (CASEWATCH_DETAIL_HOSTS) are not in this release "
-                           "yet: unset it to map the types that need none")
     if args.path is None:
         return _serve(args)
+    try:
+        fetches = sources(Settings.from_env())
+    except ValueError as error:
+        raise CommandError(str(error)) from None
     with opened(args.path, "ingest") as (stream, _):
-        tally = translate(stream, sys.stdout, sys.stderr)
+        tally = translate(stream, sys.stdout, sys.stderr, fetches)
     _report(tally, sys.stderr)
     return 0
 
@@ -53,6 +57,10 @@ def _serve(args: argparse.Namespace) -> int:
     if not settings.ingest_queue_url:
         raise CommandError("set CASEWATCH_INGEST_QUEUE_URL to the queue to read, or map a dump "
                            "offline with --from FILE")
+    try:
+        fetches = sources(settings)
+    except ValueError as error:
+        raise CommandError(str(error)) from None
     own_lines("casewatch.ingest")  # what it could not reach
     stopping: list[bool] = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
@@ -62,22 +70,29 @@ def _serve(args: argparse.Namespace) -> int:
     with suppress(KeyboardInterrupt), kafka_errors(settings, "publish domain events"):
         kafka = producer(settings)
         try:
-            serve(settings, sqs_client(settings), kafka, metrics, lambda: not stopping)
+            serve(settings, sqs_client(settings), kafka, metrics, fetches,
+                  lambda: not stopping)
         finally:
             kafka.close()
     return 0
 
 
-def translate(lines: IO[bytes], out: IO[str], err: IO[str]) -> Counter[str]:
-    """Each line's casewatch events to `out`, each refusal to `err`; the counts of each
-    outcome ("mapped", "refused", "events", and "unused:" or "detail:" + type)."""
+def translate(lines: IO[bytes], out: IO[str], err: IO[str],
+              fetches: Sources | None = None) -> Counter[str]:
+    """Each line's casewatch events to `out`, each refusal or failed fetch to `err`; the
+    counts of each outcome ("mapped", "refused", "unfetched", "events", and "unused:" or
+    "detail:" + type)."""
     tally: Counter[str] = Counter()
     for number, line in enumerate(lines, start=1):
         body = line.rstrip(b"\r\n")
         if not body.strip():
             continue
         try:
-            mapped = map_event(open_body(body))
+            mapped = map_event(open_body(body), fetches)
+        except Unreachable as failure:
+            tally["unfetched"] += 1
+            err.write(f"line {number}: {failure.reason}\n")
+            continue
         except Refusal as refusal:
             tally["refused"] += 1
             err.write(f"line {number}: {refusal.reason}\n")
@@ -96,7 +111,9 @@ def translate(lines: IO[bytes], out: IO[str], err: IO[str]) -> Counter[str]:
 
 def _report(tally: Counter[str], err: IO[str]) -> None:
     err.write(f"ingest: {tally['mapped']} bodies mapped to {tally['events']} events, "
-              f"{tally['refused']} refused\n")
+              f"{tally['refused']} refused"
+              + (f", {tally['unfetched']} whose detail could not be fetched"
+                 if tally["unfetched"] else "") + "\n")
     for kind, what in (("unused", "of types casewatch does not use"),
                        ("detail", "needing a detail fetch (CASEWATCH_DETAIL_HOSTS not set)")):
         counts = sorted((key.split(":", 1)[1], n) for key, n in tally.items()

@@ -49,17 +49,27 @@ class DomainEvent:
 
     def crn(self) -> str:
         """The identifier of type CRN, checked against SPEC §2."""
+        found = self.crn_if_any()
+        if found is None:
+            reference = self.body.get("personReference")
+            if not isinstance(reference, dict) or not isinstance(reference.get("identifiers"),
+                                                                 list):
+                raise Refusal("no personReference.identifiers")
+            raise Refusal("no CRN identifier in personReference")
+        return found
+
+    def crn_if_any(self) -> str | None:
+        """The CRN identifier, None if the event names no CRN (an OASys event can carry its
+        CRN only in its detail), refused if it names a bad one."""
         reference = self.body.get("personReference")
         identifiers = reference.get("identifiers") if isinstance(reference, dict) else None
-        if not isinstance(identifiers, list):
-            raise Refusal("no personReference.identifiers")
-        for identifier in identifiers:
+        for identifier in identifiers if isinstance(identifiers, list) else ():
             if isinstance(identifier, dict) and identifier.get("type") == "CRN":
                 value = identifier.get("value")
                 if not isinstance(value, str) or not CRN.fullmatch(value):
                     raise Refusal("bad CRN in personReference")
                 return value
-        raise Refusal("no CRN identifier in personReference")
+        return None
 
     def occurred_at(self) -> str:
         """occurredAt as RFC 3339 with its offset: the bracketed zone id, if any, left off."""

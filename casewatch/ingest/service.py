@@ -21,6 +21,7 @@ from kafka import KafkaProducer
 from kafka.errors import KafkaError
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
+from casewatch.ingest.detail import Sources, Unreachable
 from casewatch.ingest.envelope import Refusal, open_body
 from casewatch.ingest.mapping import NeedsDetail, Unused, map_event
 from casewatch.kafka.security import kafka_python
@@ -73,9 +74,10 @@ def producer(settings: Settings) -> KafkaProducer:
                          client_id="casewatch-ingest")
 
 
-def take(settings: Settings, sqs: "SQSClient", kafka: KafkaProducer,
-         metrics: IngestMetrics) -> int:
-    """One receive: map, publish, and delete what Kafka acknowledged. The messages taken."""
+def take(settings: Settings, sqs: "SQSClient", kafka: KafkaProducer, metrics: IngestMetrics,
+         sources: Sources | None = None) -> int:
+    """One receive: map (fetching details through `sources`), publish, and delete what Kafka
+    acknowledged. A message whose detail could not be fetched stays. The messages taken."""
     started = time.monotonic()
     answer = sqs.receive_message(QueueUrl=settings.ingest_queue_url, MaxNumberOfMessages=10,
                                  WaitTimeSeconds=settings.ingest_wait_seconds)
@@ -89,7 +91,12 @@ def take(settings: Settings, sqs: "SQSClient", kafka: KafkaProducer,
         receipt = message["ReceiptHandle"]
         body = message.get("Body", "").encode()
         try:
-            mapped = map_event(open_body(body))
+            mapped = map_event(open_body(body), sources)
+        except Unreachable as failure:
+            metrics.fetch_failures.inc()
+            log.warning("a detail fetch failed (%s): the message stays on the queue",
+                        failure.reason)
+            continue
         except Refusal as refusal:
             metrics.dead_lettered.inc()
             sent.append((receipt, [kafka.send(settings.dead_letter_topic, value=body, headers=[
@@ -129,14 +136,14 @@ def sqs_client(settings: Settings) -> "SQSClient":
 
 
 def serve(settings: Settings, sqs: "SQSClient", kafka: KafkaProducer, metrics: IngestMetrics,
-          running: Callable[[], bool] = lambda: True) -> None:
+          sources: Sources | None = None, running: Callable[[], bool] = lambda: True) -> None:
     """Take from the queue until `running` says stop. A queue that cannot be reached is said
     in one line (its error's kind, never a message body) and tried again."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     while running():
         try:
-            take(settings, sqs, kafka, metrics)
+            take(settings, sqs, kafka, metrics, sources)
         except (BotoCoreError, ClientError) as error:
             metrics.receive_failures.inc()
             log.warning("the queue did not answer (%s); trying again", type(error).__name__)

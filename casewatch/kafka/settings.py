@@ -32,6 +32,11 @@
 | CASEWATCH_SQS_ENDPOINT            | (none): the SDK's own; a local SQS-compatible server |
 | CASEWATCH_INGEST_WAIT_SECONDS     | 20: SQS long polling, per receive |
 | CASEWATCH_INGEST_PORT             | 6068: ingest's /metrics port (on CASEWATCH_WEB_HOST) |
+| CASEWATCH_DETAIL_HOSTS            | (none): comma-separated scheme://host[:port] to fetch from |
+| CASEWATCH_HMPPS_AUTH_URL          | (none): HMPPS Auth's token endpoint (client credentials) |
+| CASEWATCH_HMPPS_CLIENT_ID         | (none): ingest's client id at HMPPS Auth |
+| CASEWATCH_HMPPS_CLIENT_SECRET_FILE | (none): a file holding its client secret |
+| CASEWATCH_INGEST_TEAMS            | (none): the team directory, TOML (casewatch/ingest/teams.py) |
 | CASEWATCH_SECURITY_PROTOCOL       | PLAINTEXT (SSL, SASL_PLAINTEXT, SASL_SSL) |
 | CASEWATCH_SASL_MECHANISM          | SCRAM-SHA-512 (or PLAIN) |
 | CASEWATCH_SASL_USERNAME           | (none)                   |
@@ -96,6 +101,13 @@ class Settings:
     sqs_endpoint: str = ""
     ingest_wait_seconds: int = 20
     ingest_port: int = 6068
+    # Detail fetches (§13): allow-listed hosts, HMPPS Auth's token endpoint and the client whose
+    # credentials it takes (the secret only as a file), and the team directory.
+    detail_hosts: str = ""
+    hmpps_auth_url: str = ""
+    hmpps_client_id: str = ""
+    hmpps_client_secret_file: str = ""
+    ingest_teams: str = ""
     security_protocol: str = "PLAINTEXT"
     sasl_mechanism: str = "SCRAM-SHA-512"
     sasl_username: str = ""

@@ -11,9 +11,19 @@ import pytest
 
 from casewatch.cli.ingest import translate
 from casewatch.cli.main import main
+from casewatch.kafka.settings import Settings
 from casewatch.schemas.parse import parse_event
 from tests.support.builders import allocated, at
-from tests.support.hmpps import domain_event, fuzzed, line, notification, registration
+from tests.support.hmpps import (
+    allocation,
+    allocation_detail,
+    domain_event,
+    fuzzed,
+    line,
+    notification,
+    registration,
+)
+from tests.support.hmpps_apis import SECRET, StandIn
 
 
 def bodies() -> list[bytes]:
@@ -74,12 +84,19 @@ def test_standard_input_and_a_missing_file(tmp_path: Path, capsys: pytest.Captur
     assert json.loads(capsys.readouterr().out)["eventId"] == "hmpps:m-1"
 
 
-def test_detail_hosts_are_refused_until_fetches_exist(
+def test_detail_hosts_without_credentials_are_refused_in_one_line(
         tmp_path: Path, capsys: pytest.CaptureFixture[str],
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CASEWATCH_DETAIL_HOSTS", "https://oasys.example")
     assert main(["ingest", "hmpps", "--from", str(tmp_path)]) == 2
-    assert "not in this release yet" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err == ("casewatch: CASEWATCH_DETAIL_HOSTS needs CASEWATCH_HMPPS_AUTH_URL and "
+                   "CASEWATCH_HMPPS_CLIENT_ID and CASEWATCH_HMPPS_CLIENT_SECRET_FILE\n")
+    monkeypatch.setenv("CASEWATCH_DETAIL_HOSTS", "https://oasys.example/eor")
+    for name in ("AUTH_URL", "CLIENT_ID", "CLIENT_SECRET_FILE"):
+        monkeypatch.setenv(f"CASEWATCH_HMPPS_{name}", str(tmp_path))
+    assert main(["ingest", "hmpps", "--from", str(tmp_path)]) == 2
+    assert "is not a readable file" in capsys.readouterr().err
 
 
 def test_mutated_bodies_never_crash_echo_free_text_or_lose_a_valid_one() -> None:
@@ -97,3 +114,28 @@ def test_mutated_bodies_never_crash_echo_free_text_or_lose_a_valid_one() -> None
     lines = err.getvalue().splitlines()
     assert all(text.startswith(("line ", "ingest: ")) for text in lines)
     assert sum(text.startswith("line ") for text in lines) > 500  # most mutations are refused
+
+
+def test_with_detail_hosts_the_detail_types_are_fetched_and_failures_said_by_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        detail_api: StandIn, elsewhere: StandIn) -> None:
+    settings = detail_api.settings(Settings(), tmp_path, {"N07ABC": ("north-east", "pdu-a")})
+    for name, value in settings.environment().items():
+        monkeypatch.setenv(name, value)
+    detail_api.pages["/allocation/person/a1"] = allocation_detail("X100001")
+    detail_api.failing["/allocation/person/a2"] = 1
+    dump = tmp_path / "dump.jsonl"
+    dump.write_bytes(b"\n".join([
+        line(notification(allocation("X100001", "a1", detail_api.url), "m-1")),
+        line(notification(allocation("X100002", "a2", detail_api.url), "m-2")),
+        line(notification(allocation("X100003", "a3", elsewhere.url), "m-3")),
+    ]) + b"\n")
+    assert main(["ingest", "hmpps", "--from", str(dump)]) == 0
+    out, err = capsys.readouterr()
+    (event,) = [json.loads(text) for text in out.splitlines()]
+    assert event["eventType"] == "case.allocated" and event["detail"]["pdu"] == "pdu-a"
+    assert err.splitlines() == [
+        "line 2: the detail host failed (HTTP 503)",
+        "line 3: detailUrl host is not on CASEWATCH_DETAIL_HOSTS",
+        "ingest: 1 bodies mapped to 1 events, 1 refused, 1 whose detail could not be fetched"]
+    assert elsewhere.requests == 0 and SECRET not in out + err

@@ -16,12 +16,29 @@ from typing import Any
 
 from casewatch.cli.ingest import translate
 from casewatch.engine.policy import Policy
+from casewatch.ingest.detail import Sources
+from casewatch.ingest.fetch import sources
 from casewatch.kafka.broker import free_port
 from casewatch.kafka.settings import Settings
 from casewatch.replay.evaluate import replay
 from casewatch.replay.report import Cohort
 from tests.support.builders import allocated, assessment, at
-from tests.support.hmpps import domain_event, line, notification, registration
+from tests.support.hmpps import (
+    allocation,
+    allocation_detail,
+    domain_event,
+    line,
+    merge,
+    notification,
+    oasys,
+    oasys_summary,
+    ords_paths,
+    registration,
+    requirement,
+    requirement_detail,
+    rosh_summary,
+)
+from tests.support.hmpps_apis import SECRET, StandIn
 from tests.support.live import (
     PROJECT,
     WorkerProcess,
@@ -66,6 +83,40 @@ def bodies() -> list[bytes]:
     return found
 
 
+TEAMS = {"N07ABC": ("north-east", "county-durham-and-darlington")}
+
+
+def detailed(api: StandIn, elsewhere: StandIn) -> list[bytes]:
+    """Bodies of the types mapped from their detail, the detail served by the stand-in: six
+    cases allocated by Manage a Workforce (one reallocated with an SPO's oversight), two OASys
+    assessments (one naming no person), a curfew, a merge; one allocation whose detail fails
+    once (it waits on the queue for redelivery), and one pointing off the allow-list."""
+    found = []
+    for n in range(12, 18):
+        crn = f"X{n:06d}"
+        api.pages[f"/allocation/person/a{n}"] = allocation_detail(crn)
+        found.append(line(notification(allocation(crn, f"a{n}", api.url), f"alloc-{n}")))
+    api.pages["/allocation/person/r15"] = allocation_detail(
+        "X000015", staff="N07ABC2", reason="CHANGE_OF_ADDRESS", spo="N07SPO1", notes="met")
+    found.append(line(notification(allocation("X000015", "r15", api.url,
+                                              occurred_at="2025-07-25T10:00:00Z"), "realloc")))
+    for n, named in ((12, True), (13, False)):
+        summary, rosh = ords_paths(f"X{n:06d}", n)
+        api.pages[summary] = oasys_summary(f"X{n:06d}", n, children="High")
+        api.pages[rosh] = rosh_summary()
+        found.append(line(notification(oasys(f"X{n:06d}", n, api.url, named), f"oasys-{n}",
+                                       attribute="risk-assessment.scores.determined")))
+    api.pages["/requirement/2500000014"] = requirement_detail("2500000014", "M")
+    found.append(line(notification(requirement("probation-case.requirement.created", "X000014",
+                                               "2500000014", api.url), "curfew")))
+    found.append(line(notification(merge("X000016", "X000017"), "merge")))
+    api.pages["/allocation/person/a18"] = allocation_detail("X000018")
+    api.failing["/allocation/person/a18"] = 1
+    found.append(line(notification(allocation("X000018", "a18", api.url), "alloc-18")))
+    found.append(line(notification(allocation("X000019", "a19", elsewhere.url), "off-list")))
+    return found
+
+
 def waiting(sqs: SqsServer, queue: str) -> int:
     attributes = sqs.client().get_queue_attributes(QueueUrl=queue, AttributeNames=[
         "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
@@ -90,9 +141,9 @@ def drained(sqs: SqsServer, queue: str, log: Path, timeout: float = 60) -> None:
         time.sleep(0.5)
 
 
-def offline(messages: list[bytes]) -> bytes:
+def offline(messages: list[bytes], fetches: Sources | None = None) -> bytes:
     out = io.StringIO()
-    translate(io.BytesIO(b"\n".join(messages) + b"\n"), out, io.StringIO())
+    translate(io.BytesIO(b"\n".join(messages) + b"\n"), out, io.StringIO(), fetches)
     return out.getvalue().encode()
 
 
@@ -103,9 +154,10 @@ def own_events(allocations: bytes, mapped: bytes) -> dict[str, Any]:
 
 def test_the_queue_through_the_worker_ends_as_replay_of_the_offline_mapping(
         settings: Settings, sqs_server: SqsServer, workers: list[WorkerProcess],
-        tmp_path: Path) -> None:
-    queue = sqs_server.queue()
-    messages = bodies()
+        tmp_path: Path, detail_api: StandIn, elsewhere: StandIn) -> None:
+    settings = detail_api.settings(settings, tmp_path, TEAMS)
+    queue = sqs_server.queue(visibility_seconds=2)
+    messages = bodies() + detailed(detail_api, elsewhere)
     sqs_server.send(queue, messages)
     allocations = "".join(json.dumps(e) + "\n" for e in cases()).encode()
     cli(settings, "topics", "create", "--regions", "north-east")
@@ -117,23 +169,32 @@ def test_the_queue_through_the_worker_ends_as_replay_of_the_offline_mapping(
     finally:
         ingest.send_signal(signal.SIGTERM)
         assert ingest.wait(30) == 0, log.read_text()
+    assert detail_api.failing["/allocation/person/a18"] == 0  # failed once, then fetched
+    assert "a detail fetch failed (the detail host failed (HTTP 503))" in log.read_text()
+    assert elsewhere.requests == 0 and SECRET not in log.read_text()
+    fetches = sources(settings)
     published = [json.loads(v) for _, v, _ in read_topic(settings, settings.events_topic)]
-    mapped = [json.loads(text) for text in offline(messages).splitlines()]
+    mapped = [json.loads(text) for text in offline(messages, fetches).splitlines()]
     # A standard queue keeps no order; replay does not need one (SPEC §1).
     def key(event: dict[str, Any]) -> str:
         return json.dumps(event, sort_keys=True)
 
     assert sorted((e for e in published if e["eventId"].startswith("hmpps:")), key=key) == \
         sorted(mapped, key=key)
-    ((_, body, headers),) = read_topic(settings, settings.dead_letter_topic)
-    assert body == messages[-1]
-    assert dict(headers)["casewatch-reason"] == b"notification Message is not JSON"
+    assert {e["eventType"] for e in mapped} >= {
+        "case.allocated", "case.transferred", "oversight.recorded", "assessment.completed",
+        "requirement.added", "case.closed", "registration.added", "registration.removed"}
+    dead = {body: dict(headers)["casewatch-reason"]
+            for _, body, headers in read_topic(settings, settings.dead_letter_topic)}
+    assert dead == {messages[len(bodies()) - 1]: b"notification Message is not JSON",
+                    messages[-1]: b"detailUrl host is not on CASEWATCH_DETAIL_HOSTS"}
     start_worker(settings, workers, tmp_path / "state")
     run_to_end(settings, workers, AS_OF)
-    report = own_events(allocations, offline(messages))
+    report = own_events(allocations, offline(messages, fetches))
     assert report["events"]["duplicates"] == 1  # the redelivered body
     expected = standing({a["alertId"]: a for a in report["alerts"]})
     assert {a["ruleId"] for a in expected.values()} >= {"A-KS-05", "I-KS-01"}
+    assert {a["crn"] for a in expected.values()} >= {"X000012", "X000013", "X000014"}
     assert standing(final_alerts(settings)) == expected
 
 
