@@ -35,5 +35,5 @@ def test_a_directory_that_cannot_be_used_is_said_in_one_line(tmp_path: Path, tex
 
 
 def test_a_missing_directory_is_said_in_one_line(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="cannot read the team directory .*: No such file"):
+    with pytest.raises(ValueError, match=r"cannot read the team directory .*: No such file"):
         load_teams(tmp_path / "absent.toml")
