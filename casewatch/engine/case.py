@@ -163,6 +163,18 @@ class CaseState:
         self._schedule(now)
         return changes
 
+    def reconsider(self, now: datetime) -> list[AlertView]:
+        """The alert changes a policy or rule change makes (SPEC §14): the case's breaches
+        re-derived under the new policy and rules (as a restore does), against the alerts
+        published under the old. A breach the new rules place opens or moves; an alert with no
+        breach behind it any more is withdrawn; one unchanged is not re-sent."""
+        current = [b for by_id in self.breaches.values() for b in by_id.values()]
+        kept = {b.alert_id for b in current}
+        gone = [key for key in self.published if key not in kept]
+        changes = self._publish(current, gone, now)
+        self._schedule(now)
+        return changes
+
     def standing(self, now: datetime) -> list[Breach]:
         """Breaches that count as of `now`: breach time reached, not withdrawn."""
         return [b for by_id in self.breaches.values() for b in by_id.values()

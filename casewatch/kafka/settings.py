@@ -19,6 +19,7 @@
 | CASEWATCH_TICK_SECONDS            | 30                       |
 | CASEWATCH_METRICS_SECONDS         | 1                        |
 | CASEWATCH_OPEN_CASES              | 2000: cases kept decoded per partition |
+| CASEWATCH_SLICE_CASES             | 500: cases falling due or re-derived per step |
 | CASEWATCH_WEB_PORT                | 6066                     |
 | CASEWATCH_WEB_HOST                | 127.0.0.1                |
 | CASEWATCH_SESSION_TIMEOUT         | 15 (seconds)             |
@@ -82,6 +83,9 @@ class Settings:
     # Cases kept decoded in memory per partition, least recently used closed first; the rest
     # stay in the table and are read when needed. Memory follows this, not the caseload.
     open_cases: int = 2_000
+    # Cases falling due, or re-derived after a policy change, per outcome: no more than this
+    # many are held open, and others' messages wait, between two of the partition's awaits.
+    slice_cases: int = 500
     web_port: int = 6066
     # Loopback by default; 0.0.0.0 where Prometheus scrapes from another host or container.
     web_host: str = "127.0.0.1"

@@ -49,6 +49,7 @@ TABLE_OPTIONS = {"block_cache_size": 16 * 2**20, "write_buffer_size": 8 * 2**20,
                  "max_write_buffer_number": 2}
 READ_THROUGH_SECONDS = 0.1  # half of each interval goes to reading cases not yet read
 READ_THROUGH_SLICE = 20  # cases read between two awaits
+WAKE = b'{"wake":true}'  # a tick that only opens its partition (see `wake`)
 
 
 # Every value is bytes we validate or produce ourselves: no faust codecs anywhere.
@@ -134,11 +135,20 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
             # needed, at most `open_cases` kept decoded.
             db = cast(Any, cases.data)._db_for_partition(partition)
             loaded = watches[partition] = PartitionWatch(
-                policy, lambda key: db.items(from_key=key), settings.open_cases)
+                policy, lambda key: db.items(from_key=key), settings.open_cases,
+                settings.slice_cases)
             loaded.closing.append(metrics.cases.tally_of(loaded.caseload).closing)
             await settle(loaded, partition, loaded.opening())
             log.info("partition %d: %d cases, %d read through to be announced again", partition,
                      len(loaded.files), loaded.unread)
+            if loaded.reconsidering:
+                # Its alerts were computed under another policy or rules (§14): every case is
+                # re-derived, a slice at a time, by the ticks agent, which this tick wakes.
+                log.warning("partition %d: the policy or rules changed: re-deriving %d cases",
+                            partition, len(loaded.reconsidering))
+                clock = loaded.caseload.now or datetime.now(UTC)
+                await ticks.send(value=json.dumps({"now": clock.isoformat()}).encode(),
+                                 partition=partition)
         return watches[partition]
 
     async def regional(name: str) -> faust.TopicT:
@@ -244,10 +254,16 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
                     outcome = loaded.read_through(READ_THROUGH_SLICE)
                     keep(loaded, partition, outcome)
                     await send(outcome)
+                if not outcome.read and not outcome.restored:
+                    break  # the rest wait to be re-derived under a changed policy (§14)
 
     @app.agent(ticks, concurrency=1)
     async def process_ticks(stream: faust.StreamT[bytes]) -> None:
         async for event in acked_by_hand(stream).events():
+            if event.value == WAKE:
+                await watch(event.message.partition)  # opened: re-derived if it must be
+                event.ack()
+                continue
             try:
                 now = datetime.fromisoformat(json.loads(event.value)["now"])
                 if now.tzinfo is None:
@@ -268,6 +284,16 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
             now = json.dumps({"now": datetime.now(UTC).isoformat()}).encode()
             for tp in owned(app, settings.events_topic):
                 await ticks.send(value=now, partition=tp.partition)
+
+    @app.on_partitions_assigned.connect
+    async def wake(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
+        # A partition taken on is opened at its first message; one whose alerts were computed
+        # under another policy or rules must not wait for one (§14): each is sent a wake-up,
+        # which opens it inside stream processing, where its rows may be written.
+        assigned: set[TP] = args[0] if args else kwargs.get("assigned", set())
+        for tp in sorted(assigned):
+            if tp.topic == settings.events_topic:
+                await ticks.send(value=WAKE, partition=tp.partition)
 
     @app.on_partitions_revoked.connect
     async def forget(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:

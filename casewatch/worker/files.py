@@ -42,6 +42,9 @@ class CaseFiles:
         # are written; between messages (the gauges' recount, the read-through) every change
         # is written, so a read closes what is beyond the limit at once.
         self.holding = False
+        # Cases whose rows are made but not yet written (re-derived under a changed policy, in
+        # a read between messages): kept open, whatever the limit, until they are written.
+        self.pinned: set[str] = set()
 
     def get(self, crn: str, /) -> CaseState | None:
         case = self._open.get(crn)
@@ -104,6 +107,10 @@ class CaseFiles:
         """Close the least recently used cases beyond the limit. Only once every change to an
         open case is written to the table: the shell writes a change's rows as soon as it is
         made, with no await between, so any moment between messages will do."""
-        while len(self._open) > self.limit:
-            _, case = self._open.popitem(last=False)
-            self._on_close(case)
+        beyond = len(self._open) - self.limit
+        for crn in list(self._open)[:beyond + len(self.pinned)] if beyond > 0 else ():
+            if beyond <= 0:
+                break
+            if crn not in self.pinned:
+                self._on_close(self._open.pop(crn))
+                beyond -= 1

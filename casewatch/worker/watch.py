@@ -17,6 +17,7 @@ from casewatch.engine.alert import AlertView, Breach, wire_timestamp
 from casewatch.engine.case import CaseState
 from casewatch.engine.caseload import Caseload
 from casewatch.engine.facts import Assignment, at_utc
+from casewatch.engine.fingerprint import fingerprint
 from casewatch.engine.policy import Policy
 from casewatch.engine.snapshot import (
     FORMAT_ROW,
@@ -55,6 +56,7 @@ class Outcome:
     # Cases whose pending deadlines changed, as (region, crn, record JSON): for the due-soon
     # lists `casewatch notify` puts in each team's digest.
     deadlines: list[tuple[str, str, bytes]] = field(default_factory=list)
+    read: int = 0  # cases a read-through read
 
 
 DEFAULT_OPEN_CASES = 2_000
@@ -62,6 +64,8 @@ DEFAULT_OPEN_CASES = 2_000
 # one clock movement can reach 17,000 cases, each held open until its rows are written.
 SLICE_CASES = 500
 Said = tuple[Assignment, tuple[tuple[str, date], ...]]  # who held it, which deadlines
+# The fingerprint of the policy and rules the table's alert states were computed under (§14).
+POLICY_KEY = b"\x02policy"
 
 
 class PartitionWatch:
@@ -71,6 +75,13 @@ class PartitionWatch:
     def __init__(self, policy: Policy, scan: Scan | None = None,
                  open_cases: int = DEFAULT_OPEN_CASES, slice_cases: int = SLICE_CASES) -> None:
         self.slice_cases = slice_cases
+        self.fingerprint = fingerprint(policy)
+        # Cases whose alerts were published under another policy or rules (§14), to re-derive
+        # before anything new is published for them; and those re-derived whose rows and
+        # changes wait for the next outcome that may write rows.
+        self.reconsidering: dict[str, None] = {}
+        self._reconsidered: dict[str, tuple[list[AlertView], list[Row]]] = {}
+        self._fingerprint_due = False
         self.files = CaseFiles(scan or (lambda key: ()), policy, open_cases, self._read,
                                self._closed)
         self.caseload = Caseload(policy, self.files)
@@ -81,30 +92,41 @@ class PartitionWatch:
         # one waiting for its refresh then, rather than read it again for the refresh.
         self.closing: list[Callable[[CaseState], None]] = []
         self._opening: list[Row] = []
+        stored = next(iter(scan(POLICY_KEY)), None) if scan is not None else None
+        changed = stored != (POLICY_KEY, self.fingerprint.encode())
         if scan is None:
-            self._opening = [FORMAT_ROW]
+            self._opening = [FORMAT_ROW, (POLICY_KEY, self.fingerprint.encode())]
+            changed = False
         elif next(iter(scan(FORMAT_ROW[0])), None) == FORMAT_ROW:
-            self._take_summaries(scan)
+            self._take_summaries(scan, changed)
         else:
-            self._take_whole(scan)
+            self._take_whole(scan, changed)
+        self._fingerprint_due = changed
 
-    def _take_summaries(self, scan: Scan) -> None:
+    def _take_summaries(self, scan: Scan, changed: bool) -> None:
         """A format-3 table: the summaries give every case's clock and next transition, so no
-        case is read until a message, a deadline or the read-through asks for it."""
+        case is read until a message, a deadline or the read-through asks for it. Under a
+        changed policy or rules, every case is to be re-derived, a slice per tick."""
         latest: datetime | None = None
         for row in takewhile(lambda row: row[0].startswith(SUMMARY), scan(SUMMARY)):
             summary = read_summary(row)
             self.files.kept(summary.crn, summary.writes)
             self.caseload.expect(summary.crn, summary.next_at)
+            if changed:
+                self.reconsidering[summary.crn] = None
             latest = summary.now if latest is None or summary.now > latest else latest
         if latest is not None:
             self.caseload.advance(latest)  # re-derives what was published: nothing new
 
-    def _take_whole(self, scan: Scan) -> None:
+    def _take_whole(self, scan: Scan, changed: bool) -> None:
         """A table without summaries (an earlier version's, or new): every case is read now,
-        as before, and its summary written with the opening rows."""
+        as before (and re-derived, under a changed policy or rules), and its summary written
+        with the opening rows."""
         latest: datetime | None = None
-        for found in restore_rows(scan(b""), self.caseload.policy):
+        restored = list(restore_rows(scan(b""), self.caseload.policy))
+        if changed:
+            self.reconsidering = dict.fromkeys(found.case.crn for found in restored)
+        for found in restored:
             self.caseload.adopt(found.case)
             self.files.writes[found.case.crn] = found.writes
             self._read(found.case, found.now, True)
@@ -125,16 +147,40 @@ class PartitionWatch:
     def read_through(self, cases: int) -> Outcome:
         """Read up to `cases` cases not yet read since this process took the partition on, and
         announce their alerts and deadlines again: a crash may have lost sends whose case state
-        was written (at least once). Writes no rows, so it may run outside stream processing."""
-        for crn in list(islice(self.files.unread, cases)):
+        was written (at least once). Writes no rows, so it may run outside stream processing:
+        cases still to be re-derived under a changed policy wait for the ticks."""
+        found = list(islice((c for c in self.files.unread if c not in self.reconsidering),
+                            cases))
+        for crn in found:
             self.files.get(crn)
-        return self._announce(Outcome())
+        return self._announce(Outcome(read=len(found)), rows=False)
+
+    def reconsider(self) -> Outcome:
+        """Re-derive up to a slice of the cases still to be re-derived under a changed policy
+        or rules (§14), and publish what differs. Inside stream processing: it writes rows."""
+        with self._holding():
+            for crn in list(islice(self.reconsidering, self.slice_cases)):
+                if crn in self._reconsidered:
+                    continue
+                case = self.files.get(crn)  # a first read re-derives it (`_read`)
+                if case is None:
+                    self.reconsidering.pop(crn)
+                elif crn not in self._reconsidered:  # open already: re-derived here
+                    self._reconsider(case, self.caseload.now or case.facts.latest_added_at)
+            outcome = self._announce(Outcome())
+        outcome.again = bool(self.reconsidering)
+        return outcome
 
     @property
     def unread(self) -> int:
         """Cases not yet announced since this process took the partition on: not read, or read
         (by a deadline, or the gauges' refresh) with their announcement still to go out."""
         return len(self.files.unread) + len(self._restored)
+
+    @property
+    def reconsidered(self) -> bool:
+        """Every case's alerts are as the current policy and rules place them."""
+        return not self.reconsidering and not self._fingerprint_due
 
     def message(self, raw: bytes, wall_now: datetime | None = None) -> Iterator[Outcome]:
         """One message's outcomes, a slice of what falls due at a time, the last with the
@@ -201,10 +247,14 @@ class PartitionWatch:
     def on_tick(self, now: datetime) -> Outcome:
         """Advance the clock to `now` (never back): fire what falls due, persist what changed.
         `again` while more falls due than a slice."""
+        if self.reconsidering:
+            outcome = self.reconsider()
+            outcome.again = True  # the clock moves once every case is re-derived
+            return outcome
         clock = self.caseload.now
         if clock is not None and (now < clock or (now == clock
                                   and not self.caseload.falls_due(now))):
-            return Outcome()
+            return self._announce(Outcome())
         with self._holding():
             changes = self.caseload.advance(now, most=self.slice_cases)
             return self._announce(Outcome(again=self.caseload.falls_due(now), changes=changes,
@@ -225,9 +275,22 @@ class PartitionWatch:
         outcome's rows are in the table (the worker writes them as soon as they are made)."""
         self.files.close_beyond()
 
-    def _announce(self, outcome: Outcome) -> Outcome:
+    def _announce(self, outcome: Outcome, rows: bool = True) -> Outcome:
         """Add the first reads since the last outcome: their alerts as read, and their
-        deadlines as they stand."""
+        deadlines as they stand; and, where the outcome may write rows, the cases re-derived
+        under a changed policy, their changes first (the outcome's own follow from them)."""
+        if rows and self._reconsidered:
+            done, self._reconsidered = self._reconsidered, {}
+            outcome.changes = [c for changes, _ in done.values() for c in changes] + \
+                outcome.changes
+            outcome.rows = [row for _, written in done.values() for row in written] + \
+                outcome.rows
+            for crn in done:
+                self.reconsidering.pop(crn, None)
+                self.files.pinned.discard(crn)
+        if rows and self._fingerprint_due and not self.reconsidering:
+            outcome.rows.append((POLICY_KEY, self.fingerprint.encode()))
+            self._fingerprint_due = False
         if self._restored:
             restored, self._restored = self._restored, {}
             outcome.restored = [view for views in restored.values() for view in views]
@@ -237,7 +300,9 @@ class PartitionWatch:
         return outcome
 
     def _read(self, case: CaseState, now: datetime, first: bool) -> None:
-        if first:
+        if first and case.crn in self.reconsidering:
+            self._reconsider(case, now)
+        elif first:
             self._restored[case.crn] = list(case.published.values())
             self.caseload.touch(case.crn)  # its share of the gauges is counted from now
         else:
@@ -246,6 +311,25 @@ class PartitionWatch:
             said = self._said(case, now)
             if said is not None:
                 self._announced[case.crn] = said[0]
+
+    def _reconsider(self, case: CaseState, now: datetime) -> None:
+        """A case read under a changed policy or rules: re-derived as of the partition's clock,
+        its differing alert states and its rows made now (so its write numbers stay in order)
+        and held for the next outcome that writes rows, the case kept open until then. Its
+        unchanged alerts are announced again, as any first read's are."""
+        clock = self.caseload.now if self.caseload.now is not None else now
+        changes = case.reconsider(clock)
+        self.caseload.expect(case.crn, case.next_at)
+        self.caseload.touch(case.crn)
+        moved = {change.alert_id for change in changes}
+        self._restored[case.crn] = [v for v in case.published.values()
+                                    if v.alert_id not in moved]
+        write = self.files.writes[case.crn]
+        self.files.writes[case.crn] = write + 1
+        self._reconsidered[case.crn] = (changes, [
+            change_row(case, clock, write, alerts=moved),
+            summary_row(case.crn, clock, case.next_at, write + 1)])
+        self.files.pinned.add(case.crn)
 
     def _closed(self, case: CaseState) -> None:
         self._announced.pop(case.crn, None)

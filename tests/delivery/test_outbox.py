@@ -134,3 +134,18 @@ def test_each_label_set_fires_exactly_while_one_of_its_alerts_is_open(
     for team, payload in last_sent.items():
         expected_firing = any(o and t == team for o, t in latest.values())
         assert (payload["endsAt"] > now.isoformat().replace("+00:00", "Z")) == expected_firing
+
+
+def test_an_alert_a_new_policy_withdraws_stops_firing_for_its_manager() -> None:
+    """SPEC §14: a worker re-deriving under a new policy publishes WITHDRAWN for an alert that
+    no longer stands; Alertmanager is told it ended, so the manager stops being told of it."""
+    outbox = Outbox(resend=MINUTE)
+    outbox.offer(alert(), T0)
+    labels, _ = outbox.due(T0)[0]
+    outbox.sent(labels, T0)
+    withdrawn = {**alert(status="RESOLVED", resolved_at="2026-11-27T12:10:00Z"),
+                 "resolution": "WITHDRAWN"}
+    outbox.offer(withdrawn, T0 + 10 * MINUTE)
+    [(_, ended)] = outbox.due(T0 + 10 * MINUTE)
+    assert ended["endsAt"] == "2026-11-27T12:10:00Z"
+    assert outbox.due(T0 + 10 * MINUTE + RESOLVED_RESEND + MINUTE) == []

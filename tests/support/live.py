@@ -89,11 +89,11 @@ def workers() -> Iterator[list[WorkerProcess]]:
 
 
 def start_worker(settings: Settings, started: list[WorkerProcess], state: Path,
-                 **environment: str) -> WorkerProcess:
+                 *args: str, **environment: str) -> WorkerProcess:
     log = state.with_suffix(".log")
     running = replace(settings, state_dir=state, web_port=free_port())
     process = subprocess.Popen(
-        [sys.executable, "-m", "casewatch", "worker", "--loglevel", "info"], cwd=PROJECT,
+        [sys.executable, "-m", "casewatch", "worker", "--loglevel", "info", *args], cwd=PROJECT,
         env={**os.environ, "PYTHONUNBUFFERED": "1", **running.environment(), **environment},
         stdout=log.open("wb"), stderr=subprocess.STDOUT,
     )

@@ -16,10 +16,10 @@ from prometheus_client import CollectorRegistry
 from casewatch.engine.alert import AlertView
 from casewatch.engine.caseload import Caseload
 from casewatch.engine.policy import Policy
-from casewatch.engine.snapshot import FORMAT_ROW, SUMMARY, whole_case_rows
+from casewatch.engine.snapshot import FORMAT_ROW, SUMMARY, is_case_row, whole_case_rows
 from casewatch.metrics.quality import QualityMetrics
 from casewatch.schemas.parse import parse_event
-from casewatch.worker.watch import PartitionWatch
+from casewatch.worker.watch import POLICY_KEY, PartitionWatch
 from tests.support.builders import alerts, allocated, at, contact, run
 from tests.support.rocks import LocalTable
 from tests.support.strategies import AS_OF, caseload_history
@@ -143,8 +143,12 @@ def test_a_table_without_summaries_is_read_whole_once_and_summarised() -> None:
         watch = PartitionWatch(Policy(), table.scan)
         opening = table.settle(watch, watch.opening())
         assert watch.files.reads == 0  # read whole, not case by case
-        assert {key for key, _ in opening.rows} == {
-            SUMMARY + b"A000001", SUMMARY + b"B000002", SUMMARY + b"X123456", FORMAT_ROW[0]}
+        # No fingerprint either (§14): each case re-derived, nothing differing, so only its
+        # rows are written, and the fingerprint once every case is done.
+        assert {key for key, _ in opening.rows if not is_case_row(key)} == {
+            SUMMARY + b"A000001", SUMMARY + b"B000002", SUMMARY + b"X123456", FORMAT_ROW[0],
+            POLICY_KEY}
+        assert opening.changes == []
         assert {view.alert_id for view in opening.restored} == {
             view.alert_id for view in before.alerts()}
         again = PartitionWatch(Policy(), table.scan)
