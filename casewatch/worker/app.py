@@ -122,7 +122,9 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
     books = Books(settings)
     watch_liveness(app, settings, books, registry,
                    lambda partition: watches[partition].caseload.now if partition in watches
-                   else None)
+                   else None,
+                   lambda partition: len(watches[partition].reconsidering)
+                   if partition in watches else 0)
     hang_partition = fault_partition(settings.fault)
     sequence = InputSequence(app, books, registry)
     sending = asyncio.Lock()
@@ -275,6 +277,8 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
             partition = event.message.partition
             owner = await watch(partition)
             for outcome in owner.tick(now.astimezone(UTC)):
+                if watches.get(partition) is not owner:
+                    break  # revoked between two slices: its next owner starts again
                 await settle(owner, partition, outcome)
             event.ack()
 

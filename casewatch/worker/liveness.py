@@ -42,9 +42,11 @@ def check_interval(settings: Settings) -> float:
 
 def watch_liveness(app: faust.App, settings: Settings, books: Books,
                    registry: CollectorRegistry,
-                   clock_of: Callable[[int], datetime | None]) -> StallWatch:
+                   clock_of: Callable[[int], datetime | None],
+                   remaining_of: Callable[[int], int] = lambda partition: 0) -> StallWatch:
     """Install the stall check, its metrics and /health on `app`; `clock_of(p)` is the clock
-    of partition p's cases (None before it has one)."""
+    of partition p's cases (None before it has one), `remaining_of(p)` how many of its cases
+    are still to be re-derived after a policy change."""
     stalls = StallWatch(settings.stall_seconds,
                         settings.tick_seconds if settings.clock == "wall" else None)
     stalled_gauge = Gauge("casewatch_partition_stalled",
@@ -100,7 +102,8 @@ def watch_liveness(app: faust.App, settings: Settings, books: Books,
             lag = sum(max(0, (ends.get(tp) or 0) - offset) for tp, offset in zip(pair, done,
                                                                                 strict=True))
             stalls.observe(partition, now, committed=sum(done), lag=lag,
-                           clock=clock_of(partition), wall=wall, recovering=recovering)
+                           clock=clock_of(partition), wall=wall, recovering=recovering,
+                           remaining=remaining_of(partition))
         for health in stalls.health(now):
             label = str(health.partition)
             exported.add(health.partition)
