@@ -22,6 +22,7 @@ from bench.cases_on_disk import build, open_table
 from casewatch.engine.caseload import Caseload
 from casewatch.engine.fingerprint import fingerprint
 from casewatch.engine.policy import Policy
+from casewatch.runtime import tune_gc
 from casewatch.schemas.parse import parse_event
 from casewatch.simulate.simulation import Simulation, write_jsonl
 from casewatch.worker.watch import POLICY_KEY, PartitionWatch
@@ -37,6 +38,7 @@ def main() -> None:
     parser.add_argument("--open-cases", type=int, default=2_000)
     parser.add_argument("--slice", type=int, default=500)
     args = parser.parse_args()
+    tune_gc()  # as the worker and replay run
     with tempfile.TemporaryDirectory() as home:
         stream = Path(home) / "events.jsonl"
         with stream.open("w") as out:
