@@ -1,6 +1,6 @@
 """Alert latency: from producing an event to its alert being readable on the region's topic.
 
-    ./run bench latency [--rates 200 500] [--seconds 60]
+    ./run bench latency [--rates 200 500] [--seconds 60] [--existing 240000]
 
 Starts a broker on free loopback ports and one worker (event clock, one partition). For each
 rate, fresh cases are published at that steady rate for `--seconds`: each case an allocation,
@@ -8,6 +8,11 @@ then an assessment that records neither who is at risk nor the nature of the ris
 A-KS-06 at once (an immediate rule). A consumer reads the alerts topic; an alert's latency is the
 time it was read minus the time its assessment was handed to the producer (the alert's first
 evidence is the assessment's eventId). The first 10 s of each rate are warm-up and not counted.
+With `--existing N`, a second workload follows (issue 26): N cases are allocated first (not
+timed), then at each rate assessments go to existing cases drawn uniformly from the N, each
+opening A-KS-06 as above, so nearly every event is for a case the worker must read from its
+table (at most `CASEWATCH_OPEN_CASES` are kept decoded).
+
 Each rate also reports the worker's CPU over its run (every thread, share of one core) and the
 machine's idle share: a late worker with CPU to spare is waiting on something, not at capacity.
 """
@@ -15,6 +20,7 @@ machine's idle share: a late worker with CPU to spare is waiting on something, n
 import argparse
 import json
 import os
+import random
 import statistics
 import tempfile
 import threading
@@ -54,8 +60,38 @@ def case_events(number: int, moment: datetime) -> list[tuple[str, bytes, bytes]]
             for event in (allocation, assessment)]
 
 
+def existing_assessment(number: int, crn_number: int, moment: datetime
+                        ) -> list[tuple[str, bytes, bytes]]:
+    """An assessment (the `number`-th sent) for an existing case, opening A-KS-06."""
+    crn = f"L{crn_number:06d}"
+    _, (_, key, value) = case_events(crn_number, moment)
+    event = json.loads(value)
+    event.update(eventId=f"{crn}-a{number}", occurredAt=moment.isoformat())
+    event["detail"]["assessmentId"] = f"AS-{crn}-{number}"
+    return [(event["eventId"], key, json.dumps(event).encode())]
+
+
+def allocate(settings: Settings, cases: int, start: datetime) -> None:
+    """`cases` allocations (the first event of case_events), published as fast as acks allow,
+    and waited for until the worker has committed them all."""
+    from casewatch.kafka.lag import caught_up
+    from casewatch.worker.clock import advance
+
+    producer = KafkaProducer(**kafka_python(settings), acks="all", linger_ms=20)
+    for number in range(cases):
+        (_, key, value), _ = case_events(number, start)
+        producer.send(settings.events_topic, key=key, value=value)
+    producer.flush()
+    producer.close()
+    # Every deadline of theirs falls due now, before the measured events: what is measured is
+    # events on existing cases, not that midnight (which `./run bench disk` measures).
+    advance(settings, start + timedelta(days=200))
+    while not caught_up(settings, [settings.events_topic, settings.ticks_topic]):
+        time.sleep(1)
+
+
 def measure(settings: Settings, rate: float, seconds: float, first_case: int,
-            start: datetime) -> tuple[list[float], int]:
+            start: datetime, existing: int = 0) -> tuple[list[float], int]:
     """Latencies (s) of the alerts whose assessments were sent after the warm-up, and how many
     such assessments were sent."""
     sent: dict[str, float] = {}
@@ -85,11 +121,14 @@ def measure(settings: Settings, rate: float, seconds: float, first_case: int,
     reader.start()
     began = time.monotonic()
     events = int(rate * seconds)
-    for index in range(0, events, 2):
-        number = first_case + index // 2
-        for offset, (event_id, key, value) in enumerate(case_events(
-                number, start + timedelta(seconds=2 * number))):
-            due = began + (index + offset) / rate
+    rng = random.Random(first_case)
+    for index in range(0, events, 1 if existing else 2):
+        number = first_case + (index if existing else index // 2)
+        moment = start + timedelta(seconds=2 * number)
+        sends = (existing_assessment(number, rng.randrange(existing), moment) if existing
+                 else case_events(number, moment))
+        for offset, (event_id, key, value) in enumerate(sends, start=1 if existing else 0):
+            due = began + (index + offset - (1 if existing else 0)) / rate
             while (wait := due - time.monotonic()) > 0:
                 time.sleep(min(wait, 0.01))
             if offset == 1 and due - began >= WARM_UP:
@@ -105,6 +144,24 @@ def measure(settings: Settings, rate: float, seconds: float, first_case: int,
     return latencies, counted[0]
 
 
+def run_rate(settings: Settings, pid: int, rate: float, seconds: float, first_case: int,
+             start: datetime, existing: int) -> int:
+    """One rate's line of figures; the next case number to use."""
+    began, used = time.monotonic(), cpu_seconds(pid)
+    idle, ticks = machine_ticks()
+    latencies, expected = measure(settings, rate, seconds, first_case, start, existing)
+    # Late alerts with the worker under a core and the machine idle: it is waiting on
+    # something. With the worker at a core, or no idle left: it is at capacity.
+    busy = (cpu_seconds(pid) - used) / (time.monotonic() - began)
+    idle_after, ticks_after = machine_ticks()
+    spare = (idle_after - idle) / (ticks_after - ticks)  # of the whole machine
+    cuts = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0] * 99
+    print(f"{rate:>9,.0f} {len(latencies):>7,} {expected - len(latencies):>8,} "
+          f"{cuts[49] * 1000:>8.0f} {cuts[98] * 1000:>8.0f} "
+          f"{max(latencies, default=0) * 1000:>8.0f} {busy:>10.0%} {spare:>5.0%}", flush=True)
+    return first_case + int(rate * seconds)
+
+
 def pin(pid: int, cpus: set[int]) -> None:
     """Every thread of process `pid` on `cpus` (threads it starts later inherit it)."""
     for thread in os.listdir(f"/proc/{pid}/task"):
@@ -116,6 +173,8 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rates", type=float, nargs="+", default=[200.0, 500.0])
     parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--existing", type=int, default=0,
+                        help="then the same rates on this many existing cases (issue 26)")
     parser.add_argument("--pin", action="store_true",
                         help="the worker on CPU 1; the broker and the load generator on CPU 0")
     args = parser.parse_args()
@@ -133,21 +192,18 @@ def main() -> None:
             print(f"{'events/s':>9} {'alerts':>7} {'missing':>8} {'p50 ms':>8} {'p99 ms':>8} "
                   f"{'max ms':>8} {'worker CPU':>10} {'idle':>5}", flush=True)
             first_case = 1000
-            for rate in args.rates:
-                began, used = time.monotonic(), cpu_seconds(worker.pid)
-                idle, ticks = machine_ticks()
-                latencies, expected = measure(settings, rate, args.seconds, first_case, start)
-                # Late alerts with the worker under a core and the machine idle: it is waiting on
-                # something. With the worker at a core, or no idle left: it is at capacity.
-                busy = (cpu_seconds(worker.pid) - used) / (time.monotonic() - began)
-                idle_after, ticks_after = machine_ticks()
-                spare = (idle_after - idle) / (ticks_after - ticks)  # of the whole machine
-                first_case += int(rate * args.seconds)
-                cuts = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0] * 99
-                print(f"{rate:>9,.0f} {len(latencies):>7,} {expected - len(latencies):>8,} "
-                      f"{cuts[49] * 1000:>8.0f} {cuts[98] * 1000:>8.0f} "
-                      f"{max(latencies, default=0) * 1000:>8.0f} {busy:>10.0%} {spare:>5.0%}",
-                      flush=True)
+            workloads = [("fresh cases", 0)]
+            if args.existing:
+                workloads.append((f"{args.existing:,} existing cases", args.existing))
+            for name, existing in workloads:
+                if existing:
+                    allocate(settings, existing, start)
+                    # Case numbers set the events' times: these come after the clock advance.
+                    first_case = max(first_case, existing) + 10_000_000
+                print(name, flush=True)
+                for rate in args.rates:
+                    first_case = run_rate(settings, worker.pid, rate, args.seconds, first_case,
+                                          start, existing)
         finally:
             stop_worker(worker)
 

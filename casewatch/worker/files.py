@@ -107,6 +107,11 @@ class CaseFiles:
         """Close the least recently used cases beyond the limit. Only once every change to an
         open case is written to the table: the shell writes a change's rows as soon as it is
         made, with no await between, so any moment between messages will do."""
+        if not self.pinned:  # every case but during a re-derivation: the cheap way
+            while len(self._open) > self.limit:
+                _, case = self._open.popitem(last=False)
+                self._on_close(case)
+            return
         beyond = len(self._open) - self.limit
         for crn in list(self._open)[:beyond + len(self.pinned)] if beyond > 0 else ():
             if beyond <= 0:
