@@ -14,6 +14,7 @@ from collections import Counter
 from contextlib import suppress
 from typing import IO, Any
 
+from casewatch.cli.streaming import settings_from
 from casewatch.errors import CommandError
 from casewatch.ingest.detail import Sources, Unreachable
 from casewatch.ingest.envelope import Refusal, open_body
@@ -37,10 +38,7 @@ def register(commands: Any) -> None:
 def _run(args: argparse.Namespace) -> int:
     if args.path is None:
         return _serve(args)
-    try:
-        fetches = sources(Settings.from_env())
-    except ValueError as error:
-        raise CommandError(str(error)) from None
+    fetches = _fetches(settings_from(args))
     with opened(args.path, "ingest") as (stream, _):
         tally = translate(stream, sys.stdout, sys.stderr, fetches)
     _report(tally, sys.stderr)
@@ -50,17 +48,14 @@ def _run(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     from prometheus_client import CollectorRegistry, start_http_server
 
-    from casewatch.cli.streaming import kafka_errors, own_lines, settings_from
+    from casewatch.cli.streaming import kafka_errors, own_lines
     from casewatch.ingest.service import IngestMetrics, producer, serve, sqs_client
 
     settings = settings_from(args)
     if not settings.ingest_queue_url:
         raise CommandError("set CASEWATCH_INGEST_QUEUE_URL to the queue to read, or map a dump "
                            "offline with --from FILE")
-    try:
-        fetches = sources(settings)
-    except ValueError as error:
-        raise CommandError(str(error)) from None
+    fetches = _fetches(settings)
     own_lines("casewatch.ingest")  # what it could not reach
     stopping: list[bool] = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
@@ -75,6 +70,14 @@ def _serve(args: argparse.Namespace) -> int:
         finally:
             kafka.close()
     return 0
+
+
+def _fetches(settings: Settings) -> Sources | None:
+    """The detail fetches the settings configure, or their one-line fault as a CommandError."""
+    try:
+        return sources(settings)
+    except ValueError as error:
+        raise CommandError(str(error)) from None
 
 
 def translate(lines: IO[bytes], out: IO[str], err: IO[str],

@@ -108,7 +108,6 @@ def register(commands: Any) -> None:
 
 
 def _notify(args: argparse.Namespace) -> int:
-
     from casewatch.delivery.notify import notify
 
     own_lines("casewatch.notify")  # what it serves, failed posts, refusals

@@ -71,13 +71,11 @@ class DetailSource:
     def __call__(self, url: str) -> dict[str, Any]:
         if authority(url) not in self.allowed:
             raise Refusal("detailUrl host is not on CASEWATCH_DETAIL_HOSTS")
-        for attempt in (1, 2):
+        status, body = self._get(url, self.token())
+        if status in (401, 403):
+            self._token = None  # revoked or expired early: one new token, one more try
             status, body = self._get(url, self.token())
-            if status in (401, 403) and attempt == 1:
-                self._token = None  # revoked or expired early: one new token, one more try
-                continue
-            return answered(status, body)
-        raise AssertionError("unreachable")
+        return answered(status, body)
 
     def token(self) -> str:
         if self._token is not None and time.monotonic() < self._token[1]:

@@ -145,12 +145,10 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
                      len(loaded.files), loaded.unread)
             if loaded.reconsidering:
                 # Its alerts were computed under another policy or rules (§14): every case is
-                # re-derived, a slice at a time, by the ticks agent, which this tick wakes.
+                # re-derived, a slice at a time, by the ticks agent (the wake-up `wake` sent
+                # it on assignment starts it).
                 log.warning("partition %d: the policy or rules changed: re-deriving %d cases",
                             partition, len(loaded.reconsidering))
-                clock = loaded.caseload.now or datetime.now(UTC)
-                await ticks.send(value=json.dumps({"now": clock.isoformat()}).encode(),
-                                 partition=partition)
         return watches[partition]
 
     async def regional(name: str) -> faust.TopicT:
@@ -262,21 +260,25 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
     @app.agent(ticks, concurrency=1)
     async def process_ticks(stream: faust.StreamT[bytes]) -> None:
         async for event in acked_by_hand(stream).events():
-            if event.value == WAKE:
-                await watch(event.message.partition)  # opened: re-derived if it must be
-                event.ack()
-                continue
-            try:
-                now = datetime.fromisoformat(json.loads(event.value)["now"])
-                if now.tzinfo is None:
-                    raise ValueError("tick without offset")
-            except (ValueError, KeyError, TypeError) as error:
-                log.warning("ignored a malformed tick: %s", error)
-                event.ack()
-                continue
             partition = event.message.partition
-            owner = await watch(partition)
-            for outcome in owner.tick(now.astimezone(UTC)):
+            if event.value == WAKE:
+                owner = await watch(partition)  # opened; a tick at its own clock, which moves
+                moment = owner.caseload.now  # nothing but lets a re-derivation run
+                if moment is None:
+                    event.ack()
+                    continue
+            else:
+                try:
+                    now = datetime.fromisoformat(json.loads(event.value)["now"])
+                    if now.tzinfo is None:
+                        raise ValueError("tick without offset")
+                except (ValueError, KeyError, TypeError) as error:
+                    log.warning("ignored a malformed tick: %s", error)
+                    event.ack()
+                    continue
+                owner = await watch(partition)
+                moment = now.astimezone(UTC)
+            for outcome in owner.tick(moment):
                 if watches.get(partition) is not owner:
                     break  # revoked between two slices: its next owner starts again
                 await settle(owner, partition, outcome)
@@ -293,7 +295,8 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
     async def wake(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
         # A partition taken on is opened at its first message; one whose alerts were computed
         # under another policy or rules must not wait for one (§14): each is sent a wake-up,
-        # which opens it inside stream processing, where its rows may be written.
+        # which opens it and runs its re-derivation inside stream processing, where its rows
+        # may be written.
         assigned: set[TP] = args[0] if args else kwargs.get("assigned", set())
         for tp in sorted(assigned):
             if tp.topic == settings.events_topic:

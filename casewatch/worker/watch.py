@@ -92,16 +92,19 @@ class PartitionWatch:
         # one waiting for its refresh then, rather than read it again for the refresh.
         self.closing: list[Callable[[CaseState], None]] = []
         self._opening: list[Row] = []
-        stored = next(iter(scan(POLICY_KEY)), None) if scan is not None else None
-        changed = stored != (POLICY_KEY, self.fingerprint.encode())
         if scan is None:
-            self._opening = [FORMAT_ROW, (POLICY_KEY, self.fingerprint.encode())]
-            changed = False
-        elif next(iter(scan(FORMAT_ROW[0])), None) == FORMAT_ROW:
+            self._opening = [FORMAT_ROW, self._fingerprint_row]
+            return
+        changed = next(iter(scan(POLICY_KEY)), None) != self._fingerprint_row
+        if next(iter(scan(FORMAT_ROW[0])), None) == FORMAT_ROW:
             self._take_summaries(scan, changed)
         else:
             self._take_whole(scan, changed)
         self._fingerprint_due = changed
+
+    @property
+    def _fingerprint_row(self) -> Row:
+        return POLICY_KEY, self.fingerprint.encode()
 
     def _take_summaries(self, scan: Scan, changed: bool) -> None:
         """A format-3 table: the summaries give every case's clock and next transition, so no
@@ -149,13 +152,13 @@ class PartitionWatch:
         announce their alerts and deadlines again: a crash may have lost sends whose case state
         was written (at least once). Writes no rows, so it may run outside stream processing:
         cases still to be re-derived under a changed policy wait for the ticks."""
-        found = list(islice((c for c in self.files.unread if c not in self.reconsidering),
-                            cases))
+        # While cases are to be re-derived, every unread one is among them.
+        found = [] if self.reconsidering else list(islice(self.files.unread, cases))
         for crn in found:
             self.files.get(crn)
         return self._announce(Outcome(read=len(found)), rows=False)
 
-    def reconsider(self) -> Outcome:
+    def _reconsider_slice(self) -> Outcome:
         """Re-derive up to a slice of the cases still to be re-derived under a changed policy
         or rules (§14), and publish what differs. Inside stream processing: it writes rows."""
         with self._holding():
@@ -166,10 +169,8 @@ class PartitionWatch:
                 if case is None:
                     self.reconsidering.pop(crn)
                 elif crn not in self._reconsidered:  # open already: re-derived here
-                    self._reconsider(case, self.caseload.now or case.facts.latest_added_at)
-            outcome = self._announce(Outcome())
-        outcome.again = bool(self.reconsidering)
-        return outcome
+                    self._reconsider(case, case.facts.latest_added_at)
+            return self._announce(Outcome())
 
     @property
     def unread(self) -> int:
@@ -248,7 +249,7 @@ class PartitionWatch:
         """Advance the clock to `now` (never back): fire what falls due, persist what changed.
         `again` while more falls due than a slice."""
         if self.reconsidering:
-            outcome = self.reconsider()
+            outcome = self._reconsider_slice()
             outcome.again = True  # the clock moves once every case is re-derived
             return outcome
         clock = self.caseload.now
@@ -289,7 +290,7 @@ class PartitionWatch:
                 self.reconsidering.pop(crn, None)
                 self.files.pinned.discard(crn)
         if rows and self._fingerprint_due and not self.reconsidering:
-            outcome.rows.append((POLICY_KEY, self.fingerprint.encode()))
+            outcome.rows.append(self._fingerprint_row)
             self._fingerprint_due = False
         if self._restored:
             restored, self._restored = self._restored, {}
