@@ -170,7 +170,7 @@ def _add_partitions(parser: argparse.ArgumentParser) -> None:
                         help="replay the cases in this many partitions, one at a time, to "
                         "bound memory (default: 1, in memory, up to 16 MiB of input, then one "
                         "per 16 MiB; 64 for a pipe)")
-    parser.add_argument("--jobs", type=_jobs, default=len(os.sched_getaffinity(0)),
+    parser.add_argument("--jobs", type=job_count, default=len(os.sched_getaffinity(0)),
                         help="processes replaying partitions side by side (default: one per "
                         "CPU this process may use)")
 
@@ -184,7 +184,7 @@ def _partitions(text: str) -> int:
     return count(text, "partitions", 1, MOST_PARTITIONS)
 
 
-def _jobs(text: str) -> int:
+def job_count(text: str) -> int:
     return count(text, "jobs", 1, 64)
 
 

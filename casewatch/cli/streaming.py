@@ -1,8 +1,9 @@
-"""The streaming commands: broker, acl, topics, worker, publish, clock, alerts, notify,
-managers and demo."""
+"""The streaming commands: broker, acl, topics, worker, rebuild, publish, clock, alerts,
+notify, managers and demo."""
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from casewatch.cli.arguments import add_format, timestamp
+from casewatch.cli.files import job_count
 from casewatch.engine.policy import Policy
 from casewatch.errors import CommandError
 from casewatch.kafka.settings import Settings
@@ -61,6 +63,19 @@ def register(commands: Any) -> None:
                         "restarts on exit (default $CASEWATCH_EXIT_ON_STALL or false)")
     worker.add_argument("--loglevel", default="warning")
     worker.set_defaults(run=_worker)
+
+    rebuild = commands.add_parser(
+        "rebuild", help="compute a fresh deployment's table, alerts and offsets in bulk from "
+        "the input topic (SPEC §14)")
+    _kafka_flags(rebuild)
+    rebuild.add_argument("--app-id", help="the deployment to rebuild: its worker group, table "
+                         "changelog and offsets (default $CASEWATCH_APP_ID or casewatch)")
+    rebuild.add_argument("--policy", type=Path, help="TOML file overriding deadline defaults, "
+                         "as its workers will run")
+    rebuild.add_argument("--jobs", type=job_count, default=len(os.sched_getaffinity(0)),
+                         help="processes computing cases side by side (default: one per CPU "
+                         "this process may use)")
+    rebuild.set_defaults(run=_rebuild)
 
     publish = commands.add_parser("publish", help="publish JSON Lines of case events")
     publish.add_argument("path", help="JSON Lines file, or - for standard input")
@@ -315,6 +330,19 @@ def _worker(args: argparse.Namespace) -> int:
     keep_private(settings.state_dir)
     tune_gc()
     run_worker(settings, policy, args.loglevel)
+    return 0
+
+
+def _rebuild(args: argparse.Namespace) -> int:
+    from casewatch.rebuild.bulk import rebuild
+    from casewatch.runtime import tune_gc
+
+    settings = settings_from(args)
+    policy = Policy.load(args.policy) if args.policy else Policy()
+    tune_gc()
+    with kafka_errors(settings, "rebuild"):
+        done = rebuild(settings, policy, args.jobs)
+    print(done.line(settings))
     return 0
 
 

@@ -26,6 +26,11 @@ not cases. Summary keys start with a byte below every CRN, so they sort together
 
 A table whose every case has a summary carries the row FORMAT_ROW; one without it (written by
 an earlier version, or new) is read whole once and its summaries written then.
+
+A change row's event may also be a list of events: `casewatch rebuild` writes each case as one
+such row (its write 0: every event and every alert state; more only for a history too long for
+one Kafka message) and its summary, so a national table is half a million changelog messages
+rather than one per event (rebuild/state.py).
 """
 
 import json
@@ -42,7 +47,7 @@ from casewatch.engine.facts import Assignment
 from casewatch.engine.policy import Policy
 from casewatch.engine.rules import RULES, RULES_BY_ID
 from casewatch.schemas.codes import AlertStatus, Resolution, Rosh
-from casewatch.schemas.events import CaseEvent, case_event_adapter
+from casewatch.schemas.events import CaseEvent, case_event_adapter, case_events_adapter
 
 SEPARATOR = b"\x00"
 # A change row's value is joined from these, and cut at them again when read.
@@ -91,9 +96,31 @@ def read_summary(row: Row) -> Summary:
 def change_row(case: CaseState, now: datetime, write: int, *, event: CaseEvent | None = None,
                alerts: Iterable[str] = ()) -> Row:
     """The row one change to `case` appends: its `write`-th (numbered from 0)."""
-    key = case.crn.encode() + SEPARATOR + write.to_bytes(8, "big")
     event_json = (case_event_adapter.dump_json(event, exclude_none=True) if event is not None
                   else b"null")
+    return _row(case, now, write, event_json, alerts)
+
+
+def bulk_rows(case: CaseState, now: datetime, most_bytes: int = 512 * 2**10) -> list[Row]:
+    """`case` as few rows as its events fit in, `most_bytes` of events a row (a long history
+    stays under Kafka's message limit); the last carries every alert state."""
+    rows: list[Row] = []
+    held: list[bytes] = []
+    size = 0
+    for occurrence in case.facts.occurrences():
+        event = case_event_adapter.dump_json(occurrence.event, exclude_none=True)
+        if held and size + len(event) > most_bytes:
+            rows.append(_row(case, now, len(rows), b"[" + b",".join(held) + b"]", ()))
+            held, size = [], 0
+        held.append(event)
+        size += len(event) + 1
+    rows.append(_row(case, now, len(rows), b"[" + b",".join(held) + b"]", case.published))
+    return rows
+
+
+def _row(case: CaseState, now: datetime, write: int, event_json: bytes,
+         alerts: Iterable[str]) -> Row:
+    key = case.crn.encode() + SEPARATOR + write.to_bytes(8, "big")
     states = b",".join(json.dumps(_view_to_json(case.published[alert_id]),
                                   separators=(",", ":")).encode()
                        for alert_id in dict.fromkeys(alerts))
@@ -139,7 +166,10 @@ def restore_case(crn: str, rows: Iterable[Row], policy: Policy) -> Restored:
             continue
         found_now, event_json, alerts = _split_change(value)
         now = datetime.fromisoformat(found_now)
-        if event_json != b"null":
+        if event_json.startswith(b"["):  # a bulk row (rebuild)
+            for event in case_events_adapter.validate_json(event_json):
+                _add(case, event)
+        elif event_json != b"null":
             # Validated as JSON, as on the wire: strict mode takes timestamps and codes as text.
             _add(case, case_event_adapter.validate_json(event_json))
         for item in json.loads(alerts):

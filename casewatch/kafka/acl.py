@@ -61,8 +61,10 @@ def grants(settings: Settings, regions: Iterable[str]) -> list[Grant]:
         *_topic(WORKER, settings.dead_letter_topic, "WRITE", "DESCRIBE"),
         # The worker creates a region's alert and deadlines topics the first time it sees the
         # region.
-        *_topic(WORKER, alerts, "WRITE", "DESCRIBE", "CREATE", prefixed=True),
-        *_topic(WORKER, deadlines, "WRITE", "DESCRIBE", "CREATE", prefixed=True),
+        # `casewatch rebuild` does the worker's work in bulk, as the worker: it reads what
+        # the alert and deadlines topics hold, to send only what differs (SPEC §14).
+        *_topic(WORKER, alerts, "READ", "WRITE", "DESCRIBE", "CREATE", prefixed=True),
+        *_topic(WORKER, deadlines, "READ", "WRITE", "DESCRIBE", "CREATE", prefixed=True),
         # faust declares its changelog and assignor topics on every start, even if they exist.
         *_topic(WORKER, internal, "READ", "WRITE", "DESCRIBE", "CREATE", prefixed=True),
         _group(WORKER, settings.app_id),

@@ -112,17 +112,38 @@ def summarise_in_partitions(
     `jobs` forked processes, it must be picklable: a module's function or a partial of one),
     with the reading tally and the clock. For `worklist` and `analyse`, whose rows and counts
     are per case: a partition's add to the others'."""
+    with summaries_in_partitions(lines, policy=policy, as_of=as_of, partitions=partitions,
+                                 summary=summary, jobs=jobs, progress=progress) as (
+            summaries, tally, now):
+        return list(summaries), tally, now
+
+
+@contextmanager
+def summaries_in_partitions(
+    lines: Iterable[bytes],
+    *,
+    policy: Policy,
+    as_of: datetime | None,
+    partitions: int,
+    summary: Callable[[Caseload], S],
+    jobs: int = 1,
+    progress: Progress | None = None,
+) -> Iterator[tuple[Iterator[S], EventTally, datetime]]:
+    """As `summarise_in_partitions`, each partition's summary given as it is made (in order),
+    for a caller that sends each on before the next: `rebuild`'s table rows."""
     with _filed(lines, policy, as_of, Cohort(), partitions, progress) as (replaying, tally):
         cases = _cases_bar(replaying.folder, partitions, progress)
-        summaries = []
-        for summarised, filed in _each_partition(replaying, partitions, jobs,
-                                                 partial(_summarise_partition, summary)):
-            summaries.append(summarised)
+
+        def summaries() -> Iterator[S]:
+            for summarised, filed in _each_partition(replaying, partitions, jobs,
+                                                     partial(_summarise_partition, summary)):
+                yield summarised
+                if cases is not None:
+                    cases.advance(filed)
             if cases is not None:
-                cases.advance(filed)
-        if cases is not None:
-            cases.finish()
-        return summaries, tally, replaying.now
+                cases.finish()
+
+        yield summaries(), tally, replaying.now
 
 
 @contextmanager

@@ -408,3 +408,5 @@ EVENT_TYPES: tuple[str, ...] = (
 )
 
 case_event_adapter: TypeAdapter[CaseEvent] = TypeAdapter(CaseEvent)
+# A case's events in one bulk table row (engine/snapshot.py `bulk_row`).
+case_events_adapter: TypeAdapter[list[CaseEvent]] = TypeAdapter(list[CaseEvent])

@@ -104,7 +104,7 @@ class PartitionWatch:
 
     @property
     def _fingerprint_row(self) -> Row:
-        return POLICY_KEY, self.fingerprint.encode()
+        return fingerprint_row(self.fingerprint)
 
     def _take_summaries(self, scan: Scan, changed: bool) -> None:
         """A format-3 table: the summaries give every case's clock and next transition, so no
@@ -309,9 +309,9 @@ class PartitionWatch:
         else:
             # Read again after closing: its last deadlines record is what it said at its last
             # change, which is the instant its last row restores it to.
-            said = self._said(case, now)
-            if said is not None:
-                self._announced[case.crn] = said[0]
+            reading = said(case, now)
+            if reading is not None:
+                self._announced[case.crn] = reading[0]
 
     def _reconsider(self, case: CaseState, now: datetime) -> None:
         """A case read under a changed policy or rules: re-derived as of the partition's clock,
@@ -357,16 +357,6 @@ class PartitionWatch:
             rows.append(summary_row(crn, now, case.next_at, write + 1))
         return rows
 
-    def _said(self, case: CaseState, now: datetime) -> tuple[Said, list[Breach]] | None:
-        """The case's deadlines record as of `now` (None while it has no team), and what it
-        lists."""
-        assignment = case.facts.assignment_at(now)
-        if assignment is None:
-            return None
-        found = sorted(pending(case, now), key=lambda b: (b.finding.due, b.alert_id))
-        return (assignment, tuple((b.alert_id, b.finding.due) for b in found
-                                  if b.finding.due is not None)), found
-
     def _deadlines(self, changes: list[AlertView], *crns: str,
                    again: bool = False) -> list[tuple[str, str, bytes]]:
         now = self.caseload.now
@@ -374,21 +364,38 @@ class PartitionWatch:
             return []
         records = []
         for crn in dict.fromkeys([*crns, *(change.crn for change in changes)]):
-            reading = self._said(self.files[crn], now)
+            reading = said(self.files[crn], now)
             if reading is None:
                 continue  # held until its allocation arrives: no team to tell yet
-            said, found = reading
-            assignment = said[0]
+            now_said, found = reading
+            assignment = now_said[0]
             before = self._announced.get(crn)
-            if before == said and not again:
+            if before == now_said and not again:
                 continue
             if before is not None and before[0].region != assignment.region:
                 # Moved region: the old region's list must lose it.
                 records.append((before[0].region, crn, deadlines_record(
                     crn, before[0], [], now)))
-            self._announced[crn] = said
+            self._announced[crn] = now_said
             records.append((assignment.region, crn, deadlines_record(crn, assignment, found, now)))
         return records
+
+
+def fingerprint_row(found: str) -> Row:
+    """The row that says a table's alert states are as the policy and rules of fingerprint
+    `found` place them."""
+    return POLICY_KEY, found.encode()
+
+
+def said(case: CaseState, now: datetime) -> tuple[Said, list[Breach]] | None:
+    """The case's deadlines record as of `now` (None while it has no team), and what it
+    lists."""
+    assignment = case.facts.assignment_at(now)
+    if assignment is None:
+        return None
+    found = sorted(pending(case, now), key=lambda b: (b.finding.due, b.alert_id))
+    return (assignment, tuple((b.alert_id, b.finding.due) for b in found
+                              if b.finding.due is not None)), found
 
 
 def _slices(step: Callable[[], Outcome]) -> Iterator[Outcome]:

@@ -12,7 +12,14 @@ from hypothesis import strategies as st
 
 from casewatch.engine.case import CaseState
 from casewatch.engine.caseload import Caseload
-from casewatch.engine.snapshot import Row, _view_to_json, change_row, restore_rows, whole_case_rows
+from casewatch.engine.snapshot import (
+    Row,
+    _view_to_json,
+    bulk_rows,
+    change_row,
+    restore_rows,
+    whole_case_rows,
+)
 from casewatch.schemas.events import case_event_adapter
 from casewatch.schemas.parse import parse_event
 from tests.support.builders import alerts, allocated, at, contact, run
@@ -144,3 +151,23 @@ def test_a_row_that_is_not_a_change_is_refused() -> None:
     with pytest.raises(ValueError, match="not a change row"):
         list(restore_rows([(b"X123456\x00" + bytes(8), b'{"now":"2025-07-01"}')],
                           run([]).policy))
+
+
+@given(history=caseload_history(), most_bytes=st.sampled_from((1, 400, 2_000, 512 * 2**10)))
+def test_a_case_in_bulk_rows_restores_as_it_was_however_its_events_are_cut(
+        history: list[dict[str, Any]], most_bytes: int) -> None:
+    """`casewatch rebuild`'s rows: a case's events as few rows as fit `most_bytes` (one an
+    event, at the least), every alert state in the last."""
+    caseload = run(history)
+    for case in caseload.cases.values():
+        assert caseload.now is not None
+        rows = bulk_rows(case, caseload.now, most_bytes)
+        events = list(case.facts.occurrences())
+        assert len(rows) <= max(1, len(events))
+        assert [key for key, _ in rows] == sorted(key for key, _ in rows)
+        [found] = list(restore_rows(rows, caseload.policy))
+        assert found.writes == len(rows)
+        assert found.case.event_ids == case.event_ids
+        assert [o.event for o in found.case.facts.occurrences()] == [o.event for o in events]
+        assert found.case.published == case.published
+        assert found.case.next_at == case.next_at
