@@ -22,10 +22,11 @@ from bench.cases_on_disk import build, open_table
 from casewatch.engine.caseload import Caseload
 from casewatch.engine.fingerprint import fingerprint
 from casewatch.engine.policy import Policy
+from casewatch.engine.snapshot import POLICY_KEY
 from casewatch.runtime import tune_gc
 from casewatch.schemas.parse import parse_event
 from casewatch.simulate.simulation import Simulation, write_jsonl
-from casewatch.worker.watch import POLICY_KEY, PartitionWatch
+from casewatch.worker.watch import PartitionWatch
 from tests.support.rocks import LocalTable
 
 NEW = Policy({"A-KS-01": {"working_days": 2}, "A-EN-01": {"working_days": 40}})

@@ -22,6 +22,7 @@ MAY_IMPORT = {
     "worker": {"schemas", "engine", "metrics", "kafka", *SHARED},
     "delivery": {"schemas", "engine", "kafka", "pages", *SHARED},
     "ingest": {"schemas", "kafka", *SHARED},
+    "rebuild": {"schemas", "engine", "replay", "kafka", *SHARED},
     "errors": set(),
     "progress": set(),
     "runtime": set(),

@@ -56,8 +56,16 @@ EVENT_AT = b'","event":'
 ALERTS_AT = b',"alerts":'
 SUMMARY = b"\x01"
 FORMAT_ROW = (b"\x02format", b"3")
+# The fingerprint of the policy and rules the table's alert states were computed under (§14).
+POLICY_KEY = b"\x02policy"
 
 Row = tuple[bytes, bytes]
+
+
+def fingerprint_row(found: str) -> Row:
+    """The row that says a table's alert states are as the policy and rules of fingerprint
+    `found` place them."""
+    return POLICY_KEY, found.encode()
 
 
 def rows_prefix(crn: str) -> bytes:

@@ -7,12 +7,13 @@ case knows its breaches before they fall due (rules find breaches whenever they 
 soon is exactly what advancing the clock to the horizon would open.
 """
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TypeGuard
 
-from casewatch.engine.alert import AlertView, Breach
+from casewatch.engine.alert import AlertView, Breach, wire_timestamp
 from casewatch.engine.calendar import add_working_days, breach_time, london_date
 from casewatch.engine.case import CaseState
 from casewatch.engine.facts import Assignment
@@ -169,3 +170,32 @@ def due_rank(row: DueSoon) -> tuple[date, int, str, str, str]:
     """A deadline's place on the due-soon list: rows of several caseloads sort together by it."""
     return (row.due, SEVERITY_RANK[row.breach.rule.severity], row.crn, row.breach.rule.id,
             row.breach.alert_id)
+
+
+Said = tuple[Assignment, tuple[tuple[str, date], ...]]  # who held it, which deadlines
+
+
+def said(case: CaseState, now: datetime) -> tuple[Said, list[Breach]] | None:
+    """The case's deadlines record as of `now` (None while it has no team), and what it
+    lists."""
+    assignment = case.facts.assignment_at(now)
+    if assignment is None:
+        return None
+    found = sorted(pending(case, now), key=lambda b: (b.finding.due, b.alert_id))
+    return (assignment, tuple((b.alert_id, b.finding.due) for b in found
+                              if b.finding.due is not None)), found
+
+
+def deadlines_record(crn: str, assignment: Assignment, found: list[Breach],
+                     now: datetime) -> bytes:
+    """A case's pending deadlines as published (key: CRN): codes and phrases only."""
+    return json.dumps({
+        "crn": crn, "region": assignment.region, "pdu": assignment.pdu,
+        "team": assignment.team, "managerId": assignment.manager_id,
+        "asOf": wire_timestamp(now),
+        "deadlines": [{
+            "alertId": b.alert_id, "ruleId": b.rule.id, "severity": b.rule.severity.value,
+            "dueDate": b.finding.due.isoformat() if b.finding.due else None,
+            "summary": what_is_due(crn, b),
+        } for b in found],
+    }, separators=(",", ":")).encode()

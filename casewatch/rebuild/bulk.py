@@ -33,7 +33,7 @@ from kafka.structs import OffsetAndMetadata
 
 from casewatch.engine.fingerprint import fingerprint
 from casewatch.engine.policy import Policy
-from casewatch.engine.snapshot import FORMAT_ROW, Row
+from casewatch.engine.snapshot import FORMAT_ROW, Row, fingerprint_row
 from casewatch.errors import CommandError
 from casewatch.kafka.admin import admin_client, create_topics, log_offsets, partitions_of
 from casewatch.kafka.security import kafka_python
@@ -42,7 +42,6 @@ from casewatch.rebuild.differ import Differ, Held
 from casewatch.rebuild.state import Built, Sent, built
 from casewatch.replay.evaluate import EmptyReplay
 from casewatch.replay.partitions import MOST_PARTITIONS, summaries_in_partitions
-from casewatch.worker.watch import fingerprint_row
 
 log = logging.getLogger("casewatch.rebuild")
 # The metadata of the offsets a rebuild commits: a group with others has had a worker in it.
@@ -127,12 +126,11 @@ class Out:
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
-        # Large batches, compressed: the rows are most of what a rebuild sends, and the rows
-        # of one case repeat its codes and field names many times over.
+        # Large batches, uncompressed: kafka-python's gzip is level 9, a tenth of a rebuild's
+        # time (profiled), for rows the worker's own writes do not compress either.
         self._producer = KafkaProducer(**kafka_python(settings), acks="all", linger_ms=20,
                                        batch_size=2**20, max_request_size=8 * 2**20,
-                                       compression_type="gzip", retries=5,
-                                       client_id="casewatch-rebuild")
+                                       retries=5, client_id="casewatch-rebuild")
         self._regions: set[str] = set()
 
     def rows(self, topic: str, partition: int, rows: list[Row]) -> None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from casewatch.engine.caseload import Caseload
 from casewatch.engine.snapshot import Row, bulk_rows, summary_row
-from casewatch.worker.watch import deadlines_record, said
+from casewatch.engine.worklist import deadlines_record, said
 
 Sent = tuple[str, str, bytes]  # region, key (alertId or CRN), value
 

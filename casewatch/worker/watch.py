@@ -5,30 +5,31 @@ to dead-letter, alert changes to publish, and case states to persist. It knows n
 so the worker and its tests share it; the faust agents only move bytes in and out.
 """
 
-import json
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from itertools import islice, takewhile
 
-from casewatch.engine.alert import AlertView, Breach, wire_timestamp
+from casewatch.engine.alert import AlertView
 from casewatch.engine.case import CaseState
 from casewatch.engine.caseload import Caseload
-from casewatch.engine.facts import Assignment, at_utc
+from casewatch.engine.facts import at_utc
 from casewatch.engine.fingerprint import fingerprint
 from casewatch.engine.policy import Policy
 from casewatch.engine.snapshot import (
     FORMAT_ROW,
+    POLICY_KEY,
     SUMMARY,
     Row,
     change_row,
+    fingerprint_row,
     read_summary,
     restore_rows,
     summary_row,
 )
-from casewatch.engine.worklist import pending, what_is_due
+from casewatch.engine.worklist import Said, deadlines_record, said
 from casewatch.schemas.events import CaseEvent
 from casewatch.schemas.parse import Rejection, parse_event
 from casewatch.worker.files import CaseFiles, Scan
@@ -63,9 +64,6 @@ DEFAULT_OPEN_CASES = 2_000
 # Cases falling due handled per outcome: deadlines fall due at midnight, so at national size
 # one clock movement can reach 17,000 cases, each held open until its rows are written.
 SLICE_CASES = 500
-Said = tuple[Assignment, tuple[tuple[str, date], ...]]  # who held it, which deadlines
-# The fingerprint of the policy and rules the table's alert states were computed under (§14).
-POLICY_KEY = b"\x02policy"
 
 
 class PartitionWatch:
@@ -381,41 +379,9 @@ class PartitionWatch:
         return records
 
 
-def fingerprint_row(found: str) -> Row:
-    """The row that says a table's alert states are as the policy and rules of fingerprint
-    `found` place them."""
-    return POLICY_KEY, found.encode()
-
-
-def said(case: CaseState, now: datetime) -> tuple[Said, list[Breach]] | None:
-    """The case's deadlines record as of `now` (None while it has no team), and what it
-    lists."""
-    assignment = case.facts.assignment_at(now)
-    if assignment is None:
-        return None
-    found = sorted(pending(case, now), key=lambda b: (b.finding.due, b.alert_id))
-    return (assignment, tuple((b.alert_id, b.finding.due) for b in found
-                              if b.finding.due is not None)), found
-
-
 def _slices(step: Callable[[], Outcome]) -> Iterator[Outcome]:
     outcome = step()
     yield outcome
     while outcome.again:
         outcome = step()
         yield outcome
-
-
-def deadlines_record(crn: str, assignment: Assignment, found: list[Breach],
-                     now: datetime) -> bytes:
-    """A case's pending deadlines as published (key: CRN): codes and phrases only."""
-    return json.dumps({
-        "crn": crn, "region": assignment.region, "pdu": assignment.pdu,
-        "team": assignment.team, "managerId": assignment.manager_id,
-        "asOf": wire_timestamp(now),
-        "deadlines": [{
-            "alertId": b.alert_id, "ruleId": b.rule.id, "severity": b.rule.severity.value,
-            "dueDate": b.finding.due.isoformat() if b.finding.due else None,
-            "summary": what_is_due(crn, b),
-        } for b in found],
-    }, separators=(",", ":")).encode()

@@ -24,6 +24,7 @@ from tests.support.live import (
     run_to_end,
     samples,
     start_worker,
+    wait_for_group,
     wait_until_processed,
 )
 from tests.worker.test_worker import (
@@ -59,6 +60,9 @@ def test_a_worker_on_a_rebuilt_table_takes_only_new_events_and_ends_as_replay(
     said = cli(four, "rebuild", "--jobs", "2")
     assert "rebuilt" in said and "cases from" in said, said
     worker = start_worker(four, workers, tmp_path / "w1")
+    # Published once the worker holds its partitions: messages arriving while the group forms
+    # can leave a partition unfetched (faust-streaming#596; the worker reports the stall).
+    wait_for_group(four, members=1)
     cli(four, "publish", "-", stdin=rest)
     report = replayed(stream)
     run_to_end(four, [worker], report["asOf"])

@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 
 from casewatch.engine.fingerprint import fingerprint
 from casewatch.engine.policy import Policy
-from casewatch.engine.snapshot import FORMAT_ROW
+from casewatch.engine.snapshot import FORMAT_ROW, fingerprint_row
 from casewatch.rebuild.state import built
 from casewatch.replay.partitions import summaries_in_partitions
-from casewatch.worker.watch import PartitionWatch, fingerprint_row
+from casewatch.worker.watch import PartitionWatch
 from tests.support.rocks import LocalTable
 from tests.support.strategies import AS_OF, caseload_history
 from tests.worker.test_files import local_table, wire

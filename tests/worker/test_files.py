@@ -16,10 +16,10 @@ from prometheus_client import CollectorRegistry
 from casewatch.engine.alert import AlertView
 from casewatch.engine.caseload import Caseload
 from casewatch.engine.policy import Policy
-from casewatch.engine.snapshot import FORMAT_ROW, SUMMARY, is_case_row, whole_case_rows
+from casewatch.engine.snapshot import FORMAT_ROW, POLICY_KEY, SUMMARY, is_case_row, whole_case_rows
 from casewatch.metrics.quality import QualityMetrics
 from casewatch.schemas.parse import parse_event
-from casewatch.worker.watch import POLICY_KEY, PartitionWatch
+from casewatch.worker.watch import PartitionWatch
 from tests.support.builders import alerts, allocated, at, contact, run
 from tests.support.rocks import LocalTable
 from tests.support.strategies import AS_OF, caseload_history

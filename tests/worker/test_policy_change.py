@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 
 from casewatch.engine.caseload import Caseload
 from casewatch.engine.policy import Policy
+from casewatch.engine.snapshot import POLICY_KEY
 from casewatch.schemas.parse import parse_event
-from casewatch.worker.watch import POLICY_KEY, Outcome, PartitionWatch
+from casewatch.worker.watch import Outcome, PartitionWatch
 from tests.support.rocks import LocalTable
 from tests.support.strategies import AS_OF, caseload_history
 from tests.worker.test_files import local_table, wire
