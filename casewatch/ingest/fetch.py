@@ -80,7 +80,12 @@ class DetailSource:
     def token(self) -> str:
         if self._token is not None and time.monotonic() < self._token[1]:
             return self._token[0]
-        secret = self.secret_file.read_text().strip()
+        try:  # read each time: a rotated secret is taken up without a restart
+            secret = self.secret_file.read_text().strip()
+        except (OSError, UnicodeDecodeError) as error:
+            # Mid-rotation the file may be briefly absent: the message waits on the queue.
+            raise Unreachable(f"the client secret file could not be read "
+                              f"({type(error).__name__})") from None
         basic = base64.b64encode(f"{self.client_id}:{secret}".encode()).decode()
         request = urllib.request.Request(
             self.auth_url, data=b"grant_type=client_credentials", method="POST",

@@ -53,6 +53,17 @@ def test_wrong_client_credentials_are_unreachable_and_never_echo_the_secret(
     assert detail_api.hits["/a"] == 0
 
 
+def test_a_secret_file_gone_mid_rotation_is_unreachable_and_a_new_one_is_taken_up(
+        detail_api: StandIn, tmp_path: Path) -> None:
+    detail_api.pages["/a"] = {"n": 1}
+    fetch = source(detail_api, tmp_path)
+    (tmp_path / "secret").unlink()
+    with pytest.raises(Unreachable, match=r"secret file could not be read \(FileNotFoundError\)"):
+        fetch(detail_api.url + "/a")  # the message stays on the queue
+    (tmp_path / "secret").write_text(SECRET + "\n")
+    assert fetch(detail_api.url + "/a") == {"n": 1}
+
+
 def test_hosts_off_the_allow_list_are_never_contacted(detail_api: StandIn, elsewhere: StandIn,
                                                       tmp_path: Path) -> None:
     elsewhere.pages["/a"] = {"n": 1}
