@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic, OffsetSpec
-from kafka.errors import CoordinatorNotAvailableError, NoError, TopicAlreadyExistsError
+from kafka.errors import KafkaError, NoError, TopicAlreadyExistsError
 from kafka.structs import OffsetAndMetadata
 
 from casewatch.engine.fingerprint import fingerprint
@@ -36,6 +36,7 @@ from casewatch.engine.policy import Policy
 from casewatch.engine.snapshot import FORMAT_ROW, Row, fingerprint_row
 from casewatch.errors import CommandError
 from casewatch.kafka.admin import admin_client, create_topics, log_offsets, partitions_of
+from casewatch.kafka.drain import FETCH_BYTES, messages_until, read_to_end
 from casewatch.kafka.security import kafka_python
 from casewatch.kafka.settings import Settings
 from casewatch.rebuild.differ import Differ, Held
@@ -47,10 +48,8 @@ log = logging.getLogger("casewatch.rebuild")
 # The metadata of the offsets a rebuild commits: a group with others has had a worker in it.
 REBUILT = "casewatch rebuild"
 EVENTS_A_SHARE = 60_000  # input events a replay partition takes: about 2,000 cases' year
-FETCH_BYTES = 64 * 2**20
 COORDINATOR_SECONDS = 30
 T = TypeVar("T")
-STALL_SECONDS = 60  # a partition read that long without a message is stuck
 
 
 @dataclass
@@ -162,8 +161,8 @@ def _require_no_worker(admin: KafkaAdminClient, settings: Settings,
     if members:
         raise CommandError(f"the worker group {group} has {members} member(s) running: stop "
                            "every worker of it before a rebuild")
-    answer = admin.list_group_offsets(
-        {group: [TopicPartition(settings.events_topic, p) for p in partitions]})
+    answer = _coordinated(lambda: admin.list_group_offsets(
+        {group: [TopicPartition(settings.events_topic, p) for p in partitions]}))
     for tp, meta in answer.get(group, {}).items():
         if meta.offset >= 0 and meta.metadata != REBUILT:
             raise CommandError(
@@ -173,14 +172,15 @@ def _require_no_worker(admin: KafkaAdminClient, settings: Settings,
 
 
 def _coordinated(ask: Callable[[], T]) -> T:
-    """`ask` of the group's coordinator, which a broker that has never had a group makes on
-    the first question (the offsets topic is created then): asked again until it answers."""
+    """`ask` of the group's coordinator, asked again while it is not ready: a broker that has
+    never had a group makes the offsets topic on the first question, and a coordinator loads
+    its groups before it answers (both retriable, measured here)."""
     deadline = time.monotonic() + COORDINATOR_SECONDS
     while True:
         try:
             return ask()
-        except CoordinatorNotAvailableError:
-            if time.monotonic() > deadline:
+        except KafkaError as error:
+            if not error.retriable or time.monotonic() > deadline:
                 raise
             time.sleep(0.5)
 
@@ -214,7 +214,8 @@ def _held(settings: Settings) -> tuple[Held, Held]:
                         if topic.startswith(settings.alerts_topic_prefix)
                         else (deadlines, settings.deadlines_topic_prefix))
         region = topic.removeprefix(prefix)
-        for key, value in _read_to_end(settings, topic):
+        for message in read_to_end(settings, topic, "casewatch-rebuild"):
+            key, value = message.key, message.value
             if key is None:
                 continue
             if value is None:
@@ -222,43 +223,6 @@ def _held(settings: Settings) -> tuple[Held, Held]:
             else:
                 into[(region, key.decode())] = value
     return alerts, deadlines
-
-
-def _read_to_end(settings: Settings, topic: str) -> Iterator[tuple[bytes | None, bytes | None]]:
-    """Every message of `topic` up to where it ended when asked, in large fetches."""
-    consumer = KafkaConsumer(**kafka_python(settings), enable_auto_commit=False,
-                             fetch_max_bytes=FETCH_BYTES, max_partition_fetch_bytes=FETCH_BYTES,
-                             client_id="casewatch-rebuild")
-    try:
-        assigned = [TopicPartition(topic, p)
-                    for p in sorted(consumer.partitions_for_topic(topic) or ())]
-        consumer.assign(assigned)
-        consumer.seek_to_beginning(*assigned)
-        stops = consumer.end_offsets(assigned)
-        for tp in assigned:
-            for message in _messages(consumer, tp, stops[tp]):
-                yield message.key, message.value
-    finally:
-        consumer.close()
-
-
-def _messages(consumer: KafkaConsumer, tp: TopicPartition, stop: int) -> Iterator[Any]:
-    """`tp`'s messages from the consumer's position up to `stop`, the others paused."""
-    consumer.pause(*(other for other in consumer.assignment() if other != tp))
-    consumer.resume(tp)
-    idle_since = time.monotonic()
-    while consumer.position(tp) < stop:
-        fetched = consumer.poll(timeout_ms=1000, max_records=50_000).get(tp, [])
-        if fetched:
-            idle_since = time.monotonic()
-        elif time.monotonic() - idle_since > STALL_SECONDS:
-            raise CommandError(f"reading {tp.topic} partition {tp.partition} made no progress "
-                               f"for {STALL_SECONDS} s at offset {consumer.position(tp)} of "
-                               f"{stop}")
-        for message in fetched:
-            if message.offset >= stop:
-                return
-            yield message
 
 
 def _partition(settings: Settings, tp: TopicPartition, stop: int, policy: Policy, jobs: int,
@@ -271,7 +235,7 @@ def _partition(settings: Settings, tp: TopicPartition, stop: int, policy: Policy
         consumer.assign([tp])
         consumer.seek_to_beginning(tp)
         events = max(0, stop - consumer.position(tp))
-        values = (m.value for m in _messages(consumer, tp, stop) if m.value is not None)
+        values = (m.value for m in messages_until(consumer, tp, stop) if m.value is not None)
         shares = max(1, min(MOST_PARTITIONS, events // EVENTS_A_SHARE + 1))
         try:
             with summaries_in_partitions(values, policy=policy, as_of=None, partitions=shares,
@@ -289,9 +253,18 @@ def _partition(settings: Settings, tp: TopicPartition, stop: int, policy: Policy
 
 def _commit(settings: Settings, stops: dict[TopicPartition, int]) -> None:
     admin = admin_client(settings, "casewatch-rebuild")
+
+    def commit() -> dict[TopicPartition, Any]:
+        answer: dict[TopicPartition, Any] = admin.alter_group_offsets(settings.app_id, {
+            tp: OffsetAndMetadata(stop, REBUILT, -1) for tp, stop in stops.items()})
+        retriable = [error for error in answer.values() if error is not NoError
+                     and error.retriable]
+        if retriable:
+            raise retriable[0]()  # a partition's answer: asked again as a whole
+        return answer
+
     try:
-        answer = _coordinated(lambda: admin.alter_group_offsets(settings.app_id, {
-            tp: OffsetAndMetadata(stop, REBUILT, -1) for tp, stop in stops.items()}))
+        answer = _coordinated(commit)
     finally:
         admin.close()
     failed = {tp.partition: error.__name__ for tp, error in answer.items()

@@ -14,15 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
 
 from casewatch.kafka.admin import admin_client
 from casewatch.kafka.broker import Broker, free_port
+from casewatch.kafka.drain import read_to_end
 from casewatch.kafka.lag import caught_up, progress
-from casewatch.kafka.security import kafka_python
 from casewatch.kafka.settings import Settings
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -106,8 +105,11 @@ def cli(settings: Settings, *args: str, stdin: bytes | None = None) -> str:
     result = subprocess.run(
         [sys.executable, "-m", "casewatch", *args],
         cwd=PROJECT, env={**os.environ, **settings.environment()}, input=stdin,
-        capture_output=True, check=True,
+        capture_output=True, check=False,
     )
+    if result.returncode:
+        raise AssertionError(f"casewatch {' '.join(args)} exited {result.returncode}: "
+                             f"{result.stderr.decode()[-2000:]}")
     return result.stdout.decode()
 
 
@@ -217,25 +219,7 @@ def samples(worker: WorkerProcess) -> list[Sample]:
 
 def read_topic(settings: Settings, topic: str) -> list[Any]:
     """Every message of `topic` up to its end when called: (key, value, headers)."""
-    consumer = KafkaConsumer(**kafka_python(settings), consumer_timeout_ms=10_000,
-                             auto_offset_reset="earliest")
-    try:
-        partitions = [TopicPartition(topic, p)
-                      for p in sorted(consumer.partitions_for_topic(topic) or ())]
-        consumer.assign(partitions)
-        consumer.seek_to_beginning(*partitions)
-        ends = consumer.end_offsets(partitions)
-        messages: list[Any] = []
-        if not any(ends.values()):
-            return messages
-        for message in consumer:
-            if message.offset < ends[TopicPartition(message.topic, message.partition)]:
-                messages.append((message.key, message.value, message.headers))
-            if all(consumer.position(tp) >= end for tp, end in ends.items()):
-                break
-        return messages
-    finally:
-        consumer.close()
+    return [(m.key, m.value, m.headers) for m in read_to_end(settings, topic, "casewatch-test")]
 
 
 def final_alerts(settings: Settings, region: str = "north-east") -> dict[str, Any]:
