@@ -90,11 +90,13 @@ def stop_worker(worker: subprocess.Popen[bytes]) -> None:
 @contextmanager
 def local_broker(home: Path, name: str, **changes: Any) -> Iterator[Settings]:
     """A broker on free loopback ports under `home`, its topics for north-east created, and
-    settings isolated under `name` (with `changes`) for the run; stopped on leaving."""
+    settings isolated under `name` (with `changes`) for the run; stopped on leaving. Other
+    settings come from CASEWATCH_* variables, as the worker's do: `CASEWATCH_OPEN_CASES=10000
+    ./run bench latency` measures another setting."""
     broker = Broker(home=home / "kafka", port=free_port(), controller_port=free_port())
     broker.start()
     try:
-        settings = Settings().isolated(name, broker.bootstrap, **changes)
+        settings = Settings.from_env().isolated(name, broker.bootstrap, **changes)
         create_topics(settings, ["north-east"])
         yield settings
     finally:

@@ -86,8 +86,11 @@ class Caseload:
         return changes
 
     def falls_due(self, now: datetime) -> bool:
-        """Whether advancing to `now` has something to do (a moved entry may make it so)."""
-        return bool(self._due) and self._due[0][0] <= now
+        """Whether advancing to `now` has something to do."""
+        due = self._due
+        while due and self._next.get(due[0][1]) != due[0][0]:
+            heapq.heappop(due)  # moved since: dropped here, so that it answers no
+        return bool(due) and due[0][0] <= now
 
     def adopt(self, case: CaseState) -> None:
         """Take over a case restored from a snapshot, with its pending deadlines."""

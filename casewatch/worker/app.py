@@ -8,7 +8,9 @@
 - Alerts go to `casewatch.alerts.<region>`, compacted, key = alertId.
 - Deadlines fire from `casewatch.ticks`, partitioned like the input: a tick on partition p
   advances the clock of p's cases only, so each partition's deadlines are fired, and its table
-  written, by the worker that owns it, at a cost that grows with what falls due.
+  written, by the worker that owns it, at a cost that grows with what falls due. A message
+  whose time passes more than a slice of deadlines fires its own case's and a slice, and wakes
+  the ticks agent for the rest, which lets the events through between its slices.
 - At least once, agent concurrency 1: faust flushes the producer before committing a message's
   offset, so its alerts and dead letters are delivered before it counts as done; and a worker
   that loads a partition's cases re-announces their alerts' current states, so an alert whose
@@ -128,6 +130,7 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
     hang_partition = fault_partition(settings.fault)
     sequence = InputSequence(app, books, registry)
     sending = asyncio.Lock()
+    waking: set[int] = set()  # partitions sent a wake-up for overdue cases, not yet taken
 
     async def watch(partition: int) -> PartitionWatch:
         if partition not in watches:
@@ -208,9 +211,14 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
             started = time.perf_counter()
             wall_now = datetime.now(UTC) if settings.clock == "wall" else None
             owner = await watch(message.partition)
-            for outcome in owner.message(event.value, wall_now):  # one or more slices
-                await settle(owner, message.partition, outcome)
-            record_event(outcome, wall_now)  # the last slice's: the event's own
+            outcome = owner.on_message(event.value, wall_now)
+            await settle(owner, message.partition, outcome)
+            if outcome.overdue and message.partition not in waking:
+                # What fell due beyond a slice is the ticks agent's, a slice at a time, with
+                # this agent's messages let through between (a midnight holds none of them).
+                waking.add(message.partition)
+                await ticks.send(value=WAKE, partition=message.partition)
+            record_event(outcome, wall_now)
             if outcome.rejection is not None:
                 reason = outcome.rejection.reason
                 log.warning("dead-lettered partition %d offset %d: %s", message.partition,
@@ -262,6 +270,7 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
         async for event in acked_by_hand(stream).events():
             partition = event.message.partition
             if event.value == WAKE:
+                waking.discard(partition)  # what falls due after this needs another
                 owner = await watch(partition)  # opened; a tick at its own clock, which moves
                 moment = owner.caseload.now  # nothing but lets a re-derivation run
                 if moment is None:
@@ -282,6 +291,10 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
                 if watches.get(partition) is not owner:
                     break  # revoked between two slices: its next owner starts again
                 await settle(owner, partition, outcome)
+                if outcome.again:
+                    # The events agent's turn, if it has messages: sends rarely suspend, so
+                    # without this a clock step's slices would run back to back.
+                    await asyncio.sleep(0)
             event.ack()
 
     if settings.clock == "wall" and settings.fault != "stop-ticks":

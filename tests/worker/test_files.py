@@ -19,7 +19,7 @@ from casewatch.engine.policy import Policy
 from casewatch.engine.snapshot import FORMAT_ROW, POLICY_KEY, SUMMARY, is_case_row, whole_case_rows
 from casewatch.metrics.quality import QualityMetrics
 from casewatch.schemas.parse import parse_event
-from casewatch.worker.watch import PartitionWatch
+from casewatch.worker.watch import Outcome, PartitionWatch
 from tests.support.builders import alerts, allocated, at, contact, run
 from tests.support.rocks import LocalTable
 from tests.support.strategies import AS_OF, caseload_history
@@ -172,24 +172,91 @@ def test_each_changed_case_is_summarised_with_its_rows() -> None:
 
 
 def test_the_clock_moves_over_what_falls_due_a_slice_of_cases_at_a_time() -> None:
-    """Deadlines fall due at midnight, so many cases at once: each outcome takes a slice, and
-    the message is given again until the event itself applies."""
+    """Deadlines fall due at midnight, so many cases at once: the message takes its own case's
+    and a slice, and leaves the rest overdue, for ticks to take a slice at a time."""
     crns = [f"A{n:06d}" for n in range(5)]
     history = [allocated(at("2025-07-01"), crn=crn) for crn in crns]
-    later = json.dumps(contact(at("2025-08-01"), crn="B000001")).encode()
+    later = json.dumps(contact(at("2025-08-01"), crn="A000004")).encode()
     with local_table() as table:
         watch = PartitionWatch(Policy(), table.scan, open_cases=1, slice_cases=2)
         table.settle(watch, watch.opening())
         for item in history:
             table.take(watch, json.dumps(item).encode())
         slices = [table.settle(watch, outcome) for outcome in watch.message(later)]
-        assert [len({view.crn for view in o.changes}) for o in slices] == [2, 2, 1]
-        assert [o.event_type for o in slices] == [None, None, "contact.recorded"]
+        # The event's own case (the last to fall due) with the first two; then the other two.
+        assert [sorted({view.crn for view in o.changes}) for o in slices] == [
+            ["A000000", "A000001", "A000004"], ["A000002", "A000003"]]
+        assert [(o.event_type, o.overdue, o.again) for o in slices] == [
+            ("contact.recorded", True, False), (None, False, False)]
         caseload = Caseload()
         for item in history:
             caseload.apply(parse_event(json.dumps(item)))
         expected = each_event(caseload.apply(parse_event(later)).changes)
         assert each_event([view for o in slices for view in o.changes]) == expected
+
+
+class Heard:
+    """What subscribers hold: each alert's last state, each case's last deadlines record (what
+    it says, not when it was made); and each alert's changes in the order they came (the order
+    across alerts is not kept by any topic, each alert being keyed by its id)."""
+
+    def __init__(self) -> None:
+        self.alerts: dict[str, dict[str, Any]] = {}
+        self.deadlines: dict[str, dict[str, Any]] = {}
+        self.by_alert: dict[str, list[dict[str, Any]]] = {}
+
+    def take(self, table: LocalTable, watch: PartitionWatch, outcome: Outcome) -> Outcome:
+        table.settle(watch, outcome)
+        for state in wire(outcome.restored):
+            self.alerts[state["alertId"]] = state
+        for state in wire(outcome.changes):
+            self.alerts[state["alertId"]] = state
+            self.by_alert.setdefault(state["alertId"], []).append(state)
+        for region, crn, record in outcome.deadlines:
+            found = json.loads(record)
+            found.pop("asOf")
+            self.deadlines[f"{region}/{crn}"] = found
+        return outcome
+
+
+@settings(max_examples=80, deadline=None)
+@given(history=caseload_history(), data=st.data())
+def test_what_a_message_leaves_overdue_may_fire_after_later_messages(
+        history: list[dict[str, Any]], data: st.DataObject) -> None:
+    """A message takes its own case's deadlines and a slice of others'; the ticks take the rest
+    a slice at a time whenever the worker gets to them, other messages between. Every alert's
+    changes come as they do when everything fires at once, so every alert and deadlines record
+    ends the same, and as replay has the alerts."""
+    open_cases = data.draw(st.integers(1, 3), label="open cases")
+    slices = data.draw(st.integers(1, 2), label="cases falling due per outcome")
+    # In time order, as a partition mostly gets them: cases' deadlines then fall due between
+    # one case's events and the next's.
+    history = sorted(history, key=lambda item: item["occurredAt"])
+    at_once, deferred = Heard(), Heard()
+    with local_table() as table:
+        watch = PartitionWatch(Policy(), table.scan, open_cases, slices)
+        table.settle(watch, watch.opening())
+        for item in history:
+            for outcome in watch.message(json.dumps(item).encode()):
+                at_once.take(table, watch, outcome)
+        for outcome in watch.tick(datetime.fromisoformat(AS_OF)):
+            at_once.take(table, watch, outcome)
+    with local_table() as table:
+        watch = PartitionWatch(Policy(), table.scan, open_cases, slices)
+        table.settle(watch, watch.opening())
+        for item in history:
+            deferred.take(table, watch, watch.on_message(json.dumps(item).encode()))
+            for _ in range(data.draw(st.integers(0, 2), label="slices taken after it")):
+                assert watch.caseload.now is not None
+                deferred.take(table, watch, watch.on_tick(watch.caseload.now))
+        for outcome in watch.tick(datetime.fromisoformat(AS_OF)):
+            deferred.take(table, watch, outcome)
+        assert not watch.caseload.falls_due(datetime.fromisoformat(AS_OF))
+    assert deferred.by_alert == at_once.by_alert
+    assert deferred.alerts == at_once.alerts and deferred.deadlines == at_once.deadlines
+    expected = alerts(run(history, AS_OF))
+    assert sorted(deferred.alerts.values(), key=lambda a: (a["openedAt"], a["alertId"])) == \
+        expected
 
 
 def figures(metrics: QualityMetrics) -> dict[tuple[str, tuple[str, ...]], float]:
