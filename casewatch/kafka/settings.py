@@ -19,7 +19,7 @@
 | CASEWATCH_TICK_SECONDS            | 30                       |
 | CASEWATCH_METRICS_SECONDS         | 1                        |
 | CASEWATCH_OPEN_CASES              | 2000: cases kept decoded per partition |
-| CASEWATCH_SLICE_CASES             | 500: cases falling due or re-derived per step |
+| CASEWATCH_SLICE_CASES             | 50: cases falling due or re-derived per step  |
 | CASEWATCH_WEB_PORT                | 6066                     |
 | CASEWATCH_WEB_HOST                | 127.0.0.1                |
 | CASEWATCH_SESSION_TIMEOUT         | 15 (seconds)             |
@@ -85,7 +85,7 @@ class Settings:
     open_cases: int = 2_000
     # Cases falling due, or re-derived after a policy change, per outcome: no more than this
     # many are held open, and others' messages wait, between two of the partition's awaits.
-    slice_cases: int = 500
+    slice_cases: int = 50
     web_port: int = 6066
     # Loopback by default; 0.0.0.0 where Prometheus scrapes from another host or container.
     web_host: str = "127.0.0.1"

@@ -26,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 import faust
+from faust.exceptions import ConsumerNotStarted
 from faust.types import TP, TableT, TransportT
 from prometheus_client import CollectorRegistry
 
@@ -37,6 +38,7 @@ from casewatch.worker.books import Books
 from casewatch.worker.consumer import PromptTransport
 from casewatch.worker.liveness import watch_liveness
 from casewatch.worker.logs import collapse_repeats
+from casewatch.worker.precedence import EventsFirst
 from casewatch.worker.sensors import sense
 from casewatch.worker.sequence import InputSequence
 from casewatch.worker.topic import PromptTopic
@@ -125,12 +127,12 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
     watch_liveness(app, settings, books, registry,
                    lambda partition: watches[partition].caseload.now if partition in watches
                    else None,
-                   lambda partition: len(watches[partition].reconsidering)
-                   if partition in watches else 0)
+                   lambda partition: watches[partition].slices if partition in watches else 0)
     hang_partition = fault_partition(settings.fault)
     sequence = InputSequence(app, books, registry)
     sending = asyncio.Lock()
     waking: set[int] = set()  # partitions sent a wake-up for overdue cases, not yet taken
+    first = EventsFirst(lambda partition: highwater(app, TP(settings.events_topic, partition)))
 
     async def watch(partition: int) -> PartitionWatch:
         if partition not in watches:
@@ -226,6 +228,7 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
                 await dead_letter.send(key=event.key, value=event.value,
                                        headers=[(REASON_HEADER, reason.encode())])
             event.ack()
+            first.took(message.partition, message.offset)
             metrics.processing.observe(time.perf_counter() - started)
 
     def record_event(outcome: Outcome, wall_now: datetime | None) -> None:
@@ -292,9 +295,10 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
                     break  # revoked between two slices: its next owner starts again
                 await settle(owner, partition, outcome)
                 if outcome.again:
-                    # The events agent's turn, if it has messages: sends rarely suspend, so
-                    # without this a clock step's slices would run back to back.
-                    await asyncio.sleep(0)
+                    # The events agent's turn while it has messages (precedence.py): sends
+                    # rarely suspend, so without this a clock step's slices would run back to
+                    # back, and with only a turn of the loop one event went through a slice.
+                    await first.turn(partition)
             event.ack()
 
     if settings.clock == "wall" and settings.fault != "stop-ticks":
@@ -322,6 +326,7 @@ def build_app(settings: Settings, policy: Policy) -> faust.App:
         for tp in revoked:
             if tp.topic == settings.events_topic:
                 sequence.forget(tp.partition)
+                first.forget(tp.partition)
                 if watches.pop(tp.partition, None) is not None:
                     metrics.release(tp.partition)
                     for gauge in (metrics.unread, metrics.open_cases):
@@ -346,6 +351,16 @@ def fault_partition(fault: str) -> int | None:
     if fault.startswith("hang-partition-"):
         return int(fault.removeprefix("hang-partition-"))
     return None
+
+
+def highwater(app: faust.App, tp: TP) -> int | None:
+    """The offset the next message on `tp` will take, as the last fetch response said; None
+    before the first, or once the partition is no longer assigned."""
+    try:
+        end: int | None = app.consumer.highwater(tp)
+    except (AssertionError, ConsumerNotStarted):  # aiokafka asserts the partition is assigned
+        return None
+    return end
 
 
 def owned(app: faust.App, topic: str) -> list[TP]:

@@ -43,10 +43,10 @@ def check_interval(settings: Settings) -> float:
 def watch_liveness(app: faust.App, settings: Settings, books: Books,
                    registry: CollectorRegistry,
                    clock_of: Callable[[int], datetime | None],
-                   remaining_of: Callable[[int], int] = lambda partition: 0) -> StallWatch:
+                   slices_of: Callable[[int], int] = lambda partition: 0) -> StallWatch:
     """Install the stall check, its metrics and /health on `app`; `clock_of(p)` is the clock
-    of partition p's cases (None before it has one), `remaining_of(p)` how many of its cases
-    are still to be re-derived after a policy change."""
+    of partition p's cases (None before it has one), `slices_of(p)` how many slices of its
+    backlog (cases to re-derive, or fired overdue) it has done."""
     stalls = StallWatch(settings.stall_seconds,
                         settings.tick_seconds if settings.clock == "wall" else None)
     stalled_gauge = Gauge("casewatch_partition_stalled",
@@ -103,7 +103,7 @@ def watch_liveness(app: faust.App, settings: Settings, books: Books,
                                                                                 strict=True))
             stalls.observe(partition, now, committed=sum(done), lag=lag,
                            clock=clock_of(partition), wall=wall, recovering=recovering,
-                           remaining=remaining_of(partition))
+                           slices=slices_of(partition))
         for health in stalls.health(now):
             label = str(health.partition)
             exported.add(health.partition)

@@ -6,8 +6,9 @@ cases silently stop breaching. Consumer lag alone is too slow a signal at a PDU'
 events an hour, so the worker watches each input partition it owns itself:
 
 - *progress*: the partition's committed offsets (events and ticks) moved, or its clock did,
-  or it re-derived cases after a policy change (§14: the tick that drives that is committed
-  only once every case is done, minutes at national size);
+  or it did a slice of its backlog: cases re-derived after a policy change (§14), or fired
+  overdue after a midnight (the tick that drives either is committed only once every case is
+  done, minutes at national size);
 - *work waiting*: messages behind the committed offsets, or, with a wall clock, the
   partition's clock more than three tick intervals behind the wall (ticks stopped);
 - *stalled*: work waiting and no progress for `stall_seconds`. A partition still recovering
@@ -25,7 +26,7 @@ class _Partition:
     since: float  # monotonic time of the last progress (or of assignment, or recovery)
     committed: int
     clock: datetime | None
-    remaining: int = 0  # cases still to re-derive
+    slices: int = 0  # slices of the backlog done
     waiting: bool = False
     lag: int = 0
 
@@ -48,15 +49,14 @@ class StallWatch:
 
     def observe(self, partition: int, now: float, *, committed: int, lag: int,
                 clock: datetime | None, wall: datetime | None = None,
-                recovering: bool = False, remaining: int = 0) -> None:
+                recovering: bool = False, slices: int = 0) -> None:
         """One look at a partition: its committed offsets (summed over its topics), how many
-        messages wait behind them, its clock and the cases it has still to re-derive; `now` is
-        monotonic, `wall` the wall clock."""
+        messages wait behind them, its clock and how many slices of its backlog it has done
+        (a count that only grows); `now` is monotonic, `wall` the wall clock."""
         state = self._partitions.get(partition)
         if state is None or recovering or committed > state.committed or clock != state.clock \
-                or remaining < state.remaining:
-            state = self._partitions[partition] = _Partition(now, committed, clock, remaining)
-        state.remaining = remaining
+                or slices > state.slices:
+            state = self._partitions[partition] = _Partition(now, committed, clock, slices)
         behind = self.tick_seconds is not None and wall is not None and (
             clock is None or wall - clock > timedelta(seconds=3 * self.tick_seconds))
         state.waiting = lag > 0 or behind

@@ -67,7 +67,7 @@ DEFAULT_OPEN_CASES = 2_000
 # Cases falling due handled per outcome: deadlines fall due at midnight, so at national size
 # one clock movement can reach 17,000 cases, each read from the table (about 2 ms each,
 # measured at 240,000 cases) and held open until its rows are written.
-SLICE_CASES = 200
+SLICE_CASES = 50
 
 
 class PartitionWatch:
@@ -94,6 +94,7 @@ class PartitionWatch:
         # one waiting for its refresh then, rather than read it again for the refresh.
         self.closing: list[Callable[[CaseState], None]] = []
         self._opening: list[Row] = []
+        self.slices = 0  # of the backlog (re-derived, or overdue) done: progress, for the stall
         if scan is None:
             self._opening = [FORMAT_ROW, self._fingerprint_row]
             return
@@ -261,6 +262,7 @@ class PartitionWatch:
         """Advance the clock to `now` (never back): fire what falls due, persist what changed.
         `again` while more falls due than a slice."""
         if self.reconsidering:
+            self.slices += 1
             outcome = self._reconsider_slice()
             outcome.again = True  # the clock moves once every case is re-derived
             return outcome
@@ -268,6 +270,7 @@ class PartitionWatch:
         if clock is not None and (now < clock or (now == clock
                                   and not self.caseload.falls_due(now))):
             return self._announce(Outcome())
+        self.slices += 1
         with self._holding():
             changes = self.caseload.advance(now, most=self.slice_cases)
             return self._announce(Outcome(again=self.caseload.falls_due(now), changes=changes,

@@ -65,15 +65,15 @@ def test_recovering_or_newly_owned_partitions_get_a_fresh_bound() -> None:
     assert [(h.partition, h.waiting, h.lag, h.idle_seconds) for h in health] == [(0, True, 3, 5.0)]
 
 
-def test_re_deriving_after_a_policy_change_is_progress_and_stopping_part_way_is_not() -> None:
-    """SPEC §14: the tick that drives a re-derivation waits uncommitted until every case is
-    done; the cases done in the meantime are progress, a re-derivation that stops is a stall."""
+def test_a_backlog_s_slices_are_progress_and_stopping_part_way_is_not() -> None:
+    """The tick that drives a re-derivation (SPEC §14) or a midnight's overdue cases waits
+    uncommitted until every case is done; the slices done in the meantime are progress, a
+    backlog that stops is a stall."""
     watch = StallWatch(stall_seconds=120, tick_seconds=None)
-    watch.observe(1, 0.0, committed=5, lag=1, clock=WALL, remaining=60_000)
+    watch.observe(1, 0.0, committed=5, lag=1, clock=WALL, slices=0)
     for step in range(1, 10):
-        watch.observe(1, step * 100.0, committed=5, lag=1, clock=WALL,
-                      remaining=60_000 - step * 5_000)
+        watch.observe(1, step * 100.0, committed=5, lag=1, clock=WALL, slices=step * 100)
         assert watch.stalled(step * 100.0) == []
-    watch.observe(1, 1_000.0, committed=5, lag=1, clock=WALL, remaining=15_000)
-    watch.observe(1, 1_100.0, committed=5, lag=1, clock=WALL, remaining=15_000)
+    watch.observe(1, 1_000.0, committed=5, lag=1, clock=WALL, slices=900)
+    watch.observe(1, 1_100.0, committed=5, lag=1, clock=WALL, slices=900)
     assert watch.stalled(1_100.0) == [1]
