@@ -16,17 +16,20 @@ from casewatch.worker.consumer import (
 )
 
 
-def fetch_wait_ms(settings: Settings, thread_type: type[AIOKafkaConsumerThread]) -> int:
-    """The wait the started fetcher of a consumer made by `thread_type` puts in its requests."""
+def started_fetcher(settings: Settings,
+                    thread_type: type[AIOKafkaConsumerThread]) -> tuple[int, float]:
+    """What the started fetcher of a consumer thread of `thread_type` does: the wait it puts in
+    its requests (ms), and how long it leaves a partition's records untaken before it fetches
+    the broker's other partitions without them (s)."""
     app: Any = faust_app(settings)
 
-    async def started() -> int:
+    async def started() -> tuple[int, float]:
         thread = thread_type(app.consumer, loop=asyncio.get_running_loop())
-        consumer = thread._create_worker_consumer(app.transport)
-        await consumer.start()  # the fetcher is made here, from the consumer's settings
+        thread.thread_loop = asyncio.get_running_loop()  # as the thread itself would
+        await thread.on_start()  # makes and starts the consumer, and so its fetcher
+        consumer: Any = thread._consumer
         try:
-            wait: int = consumer._fetcher._fetch_max_wait_ms
-            return wait
+            return consumer._fetcher._fetch_max_wait_ms, consumer._fetcher._prefetch_backoff
         finally:
             await consumer.stop()
 
@@ -35,8 +38,8 @@ def fetch_wait_ms(settings: Settings, thread_type: type[AIOKafkaConsumerThread])
 
 def test_the_worker_s_fetches_wait_100_ms_where_faust_s_wait_1500(settings: Settings) -> None:
     assert FETCH_MAX_WAIT_MS == 100
-    assert fetch_wait_ms(settings, PromptConsumerThread) == FETCH_MAX_WAIT_MS
-    assert fetch_wait_ms(settings, AIOKafkaConsumerThread) == 1500  # what it replaces
+    assert started_fetcher(settings, PromptConsumerThread)[0] == FETCH_MAX_WAIT_MS
+    assert started_fetcher(settings, AIOKafkaConsumerThread)[0] == 1500  # what it replaces
 
 
 def test_the_worker_s_app_makes_its_consumer_thread_prompt(settings: Settings) -> None:
@@ -44,26 +47,7 @@ def test_the_worker_s_app_makes_its_consumer_thread_prompt(settings: Settings) -
     assert type(app.consumer._new_consumer_thread()) is PromptConsumerThread
 
 
-def prefetch_backoff(settings: Settings, thread_type: type[AIOKafkaConsumerThread]) -> float:
-    """How long the started fetcher of a consumer thread of `thread_type` leaves a partition's
-    records untaken before it fetches the broker's other partitions without them."""
-    app: Any = faust_app(settings)
-
-    async def started() -> float:
-        thread = thread_type(app.consumer, loop=asyncio.get_running_loop())
-        thread.thread_loop = asyncio.get_running_loop()  # as the thread itself would
-        await thread.on_start()  # makes and starts the consumer, and so its fetcher
-        consumer: Any = thread._consumer
-        try:
-            backoff: float = consumer._fetcher._prefetch_backoff
-            return backoff
-        finally:
-            await consumer.stop()
-
-    return asyncio.run(started())
-
-
 def test_records_untaken_hold_their_broker_s_fetches_back_a_second_not_100_ms(
         settings: Settings) -> None:
-    assert prefetch_backoff(settings, PromptConsumerThread) == PREFETCH_BACKOFF_SECONDS == 1.0
-    assert prefetch_backoff(settings, AIOKafkaConsumerThread) == 0.1  # aiokafka's own
+    assert started_fetcher(settings, PromptConsumerThread)[1] == PREFETCH_BACKOFF_SECONDS == 1.0
+    assert started_fetcher(settings, AIOKafkaConsumerThread)[1] == 0.1  # aiokafka's own
