@@ -204,12 +204,11 @@ def run_rate(settings: Settings, pid: int, rate: float, seconds: float, first_ca
 
 
 def across_midnight(settings: Settings, pid: int, rate: float, seconds: float,
-                    first_case: int, start: datetime, existing: int, midnight: int) -> int:
-    """`midnight` cases allocated at one instant after the clock, then a rate's run of
-    assessments on the existing cases whose events pass their first breach 15 s in."""
+                    first_case: int, start: datetime, existing: int, watch: range) -> int:
+    """The cases numbered in `watch` allocated at one instant after the clock, then a rate's
+    run of assessments on the existing cases whose events pass their first breach 15 s in."""
     clock = start + timedelta(seconds=2 * first_case)  # where the last run left the clock
     allocated_at = clock + timedelta(hours=1)
-    watch = range(existing, existing + midnight)
     allocate(settings, watch, allocated_at)
     breach = first_breach(allocated_at)
     # Event k of the run is at start + 2(first_case + k) s: the breach comes at k = 15 s's.
@@ -272,10 +271,13 @@ def main() -> None:
             if args.existing and args.midnight:
                 print(f"{args.existing:,} existing cases, across a midnight when "
                       f"{args.midnight:,} more fall due", flush=True)
-                for rate in args.rates:
+                for number, rate in enumerate(args.rates):
+                    # Each rate's midnight its own new cases: one already allocated has
+                    # breached, and would open nothing.
+                    first = args.existing + number * args.midnight
                     first_case = across_midnight(settings, worker.pid, rate, args.seconds,
                                                  first_case, start, args.existing,
-                                                 args.midnight)
+                                                 range(first, first + args.midnight))
         finally:
             stop_worker(worker)
 
