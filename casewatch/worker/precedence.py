@@ -28,13 +28,16 @@ class EventsFirst:
         self._end = end
         self._most = most
         self._next: dict[int, int] = {}  # per partition: the offset the events agent takes next
-        self._taken: dict[int, asyncio.Event] = {}  # set while no event waits
+        # Per partition with a slice waiting in `turn`: set once no event waits.
+        self._waiting_slices: dict[int, asyncio.Event] = {}
 
     def took(self, partition: int, offset: int) -> None:
-        """The events agent is done with the message at `offset`."""
+        """The events agent is done with the message at `offset`. On every message: the
+        high-water mark is read only while a slice waits."""
         self._next[partition] = offset + 1
-        if not self.waiting(partition):
-            self._caught_up(partition).set()
+        slice_waiting = self._waiting_slices.get(partition)
+        if slice_waiting is not None and not self.waiting(partition):
+            slice_waiting.set()
 
     def waiting(self, partition: int) -> bool:
         """Events are on the partition that the events agent has not finished."""
@@ -47,17 +50,17 @@ class EventsFirst:
         if not self.waiting(partition):
             await asyncio.sleep(0)  # still let the events agent take one just arriving
             return
-        caught_up = self._caught_up(partition)
-        caught_up.clear()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(caught_up.wait(), self._most)
+        caught_up = self._waiting_slices[partition] = asyncio.Event()
+        try:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(caught_up.wait(), self._most)
+        finally:
+            if self._waiting_slices.get(partition) is caught_up:
+                del self._waiting_slices[partition]
 
     def forget(self, partition: int) -> None:
         """The partition is another worker's now."""
         self._next.pop(partition, None)
-        caught_up = self._taken.pop(partition, None)
-        if caught_up is not None:
-            caught_up.set()  # a slice waiting for it goes on, and finds the partition revoked
-
-    def _caught_up(self, partition: int) -> asyncio.Event:
-        return self._taken.setdefault(partition, asyncio.Event())
+        slice_waiting = self._waiting_slices.pop(partition, None)
+        if slice_waiting is not None:
+            slice_waiting.set()  # it goes on, and finds the partition revoked
