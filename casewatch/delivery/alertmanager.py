@@ -1,13 +1,12 @@
-"""Alertmanager's v2 API, as `casewatch notify` uses it: post alerts in batches.
-
-The standard library's HTTP client: one request per batch, nothing to keep alive. No Python
-client for API v2 on the registry is current (`../shared/notes/alertmanager.md`)."""
+"""Alertmanager's v2 API, as casewatch uses it: `notify` posts alerts in batches, `serve` makes
+and lists silences. Through casewatch's one HTTP client (casewatch/http.py). No Python client
+for API v2 on the registry is current (`../shared/notes/alertmanager.md`)."""
 
 import json
-import urllib.error
-import urllib.request
 from collections.abc import Sequence
 from typing import Any
+
+from casewatch import http
 
 BATCH = 1000  # Alertmanager ingests ~27k alerts/s in batches of this size
 
@@ -18,19 +17,45 @@ class DeliveryError(RuntimeError):
 
 def post_alerts(base_url: str, alerts: Sequence[dict[str, Any]], timeout: float = 10.0) -> None:
     """POST /api/v2/alerts; DeliveryError with a one-line reason if Alertmanager refused."""
-    request = urllib.request.Request(
-        base_url.rstrip("/") + "/api/v2/alerts", data=json.dumps(list(alerts)).encode(),
-        headers={"Content-Type": "application/json"}, method="POST")
+    _answer(base_url, "/api/v2/alerts", list(alerts), timeout)
+
+
+def post_silence(base_url: str, silence: dict[str, Any], timeout: float = 10.0) -> str:
+    """POST /api/v2/silences: the new silence's id."""
+    answer = _answer(base_url, "/api/v2/silences", silence, timeout)
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as answer:
-            answer.read()
-    except urllib.error.HTTPError as error:
-        detail = error.read(200).decode(errors="replace").strip().splitlines()
-        raise DeliveryError(f"{base_url} answered {error.code}: "
-                            f"{detail[0] if detail else error.reason}") from None
-    except (urllib.error.URLError, OSError) as error:
-        reason = getattr(error, "reason", error)
-        raise DeliveryError(f"{base_url} unreachable: {reason}") from None
+        silence_id = json.loads(answer)["silenceID"]
+    except (ValueError, KeyError, TypeError):
+        raise DeliveryError(f"{base_url} did not say which silence it made") from None
+    return str(silence_id)
+
+
+def get_silences(base_url: str, timeout: float = 10.0) -> list[dict[str, Any]]:
+    """GET /api/v2/silences: every silence Alertmanager holds, active or not."""
+    try:
+        status, body = http.send(base_url.rstrip("/") + "/api/v2/silences", timeout=timeout,
+                                 what=base_url, headers={"Accept": "application/json"})
+    except http.Unreachable as error:
+        raise DeliveryError(f"{base_url} unreachable: {error}") from None
+    if status != 200:
+        raise DeliveryError(f"{base_url} answered {status} to a list of silences")
+    try:
+        silences = json.loads(body)
+    except ValueError:
+        raise DeliveryError(f"{base_url} answered a list of silences that is not JSON") from None
+    return [s for s in silences if isinstance(s, dict)] if isinstance(silences, list) else []
+
+
+def _answer(base_url: str, path: str, value: Any, timeout: float) -> bytes:
+    try:
+        status, body = http.send_json(base_url.rstrip("/") + path, value, timeout=timeout,
+                                      what=base_url)
+    except http.Unreachable as error:
+        raise DeliveryError(f"{base_url} unreachable: {error}") from None
+    if status >= 300:
+        detail = body[:200].decode(errors="replace").strip().splitlines()
+        raise DeliveryError(f"{base_url} answered {status}: {detail[0] if detail else ''}")
+    return body
 
 
 def batches(items: Sequence[Any], size: int = BATCH) -> list[Sequence[Any]]:

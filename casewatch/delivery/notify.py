@@ -1,36 +1,32 @@
 """`casewatch notify`: every regional alert, to every configured Alertmanager (SPEC §10).
 
 The shell around the Outbox and the DueSoonBoard: it reads the regions' compacted alert and
-deadlines topics from the beginning on every start (its state is rebuilt, never stored), offers
-each alert state to one outbox, and each case's deadlines to one board, per Alertmanager (HA:
-each gets everything, each keeps its own re-send timers), and once a second posts what is due,
-in batches. Partitions are assigned, not subscribed, so no rebalance can hand
-a region's alerts to another notifier half-way; the group (casewatch-notify.<app id>) only holds
-committed offsets, so its lag shows how far behind the notifier is. Run two notifiers with
-different app ids for a notifier that survives a host: Alertmanager de-duplicates by labels.
+deadlines topics from the beginning on every start (delivery/topics.py, the reader `serve`
+shares), offers each alert state to one outbox, and each case's deadlines to one board, per
+Alertmanager (HA: each gets everything, each keeps its own re-send timers), and once a second
+posts what is due, in batches. Its group (casewatch-notify.<app id>) only holds committed
+offsets, so its lag shows how far behind the notifier is. Run two notifiers with different app
+ids for a notifier that survives a host: Alertmanager de-duplicates by labels.
 
 A notifier forwards only its own regions' alerts: it reads only their topics, and an alert on
 them that names another region is refused and counted, never forwarded.
 """
 
-import json
 import logging
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-from kafka import KafkaConsumer, TopicPartition
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
 from casewatch.delivery.alertmanager import DeliveryError, batches, post_alerts
 from casewatch.delivery.due_soon import ALERTNAME as DUE_SOON
 from casewatch.delivery.due_soon import DueSoonBoard
 from casewatch.delivery.outbox import Outbox
+from casewatch.delivery.topics import AlertTopics
 from casewatch.errors import CommandError
 from casewatch.kafka.acl import NOTIFY_GROUP
-from casewatch.kafka.admin import alert_regions, require_topic
-from casewatch.kafka.security import kafka_python
+from casewatch.kafka.admin import alert_regions
 from casewatch.kafka.settings import Settings
 
 log = logging.getLogger("casewatch.notify")
@@ -81,68 +77,33 @@ def notify(settings: Settings, regions: list[str], urls: list[str], *,
     regions = regions or alert_regions(settings)
     if not regions:
         raise CommandError("no region has an alert topic yet: give --regions")
-    for region in regions:
-        require_topic(settings, settings.alerts_topic(region))
     registry = CollectorRegistry()
     metrics = NotifyMetrics(registry)
     if serve_metrics:
         start_http_server(settings.notify_port, addr=settings.web_host, registry=registry)
     resend = timedelta(seconds=settings.notify_resend_seconds)
     targets = [Target(url, resend) for url in urls]
-    consumer = KafkaConsumer(**kafka_python(settings), group_id=f"{NOTIFY_GROUP}.{settings.app_id}",
-                             enable_auto_commit=True, client_id="casewatch-notify")
+    topics = AlertTopics(settings, regions, client_id="casewatch-notify",
+                         group=f"{NOTIFY_GROUP}.{settings.app_id}",
+                         refused=lambda topic: metrics.refused.inc())
     try:
-        deadlines = {settings.deadlines_topic(r) for r in regions}
-        partitions = [TopicPartition(topic, p)
-                      for topic in [*map(settings.alerts_topic, regions), *sorted(deadlines)]
-                      for p in sorted(consumer.partitions_for_topic(topic) or ())]
-        consumer.assign(partitions)
-        consumer.seek_to_beginning(*partitions)
-        history = {tp: end for tp, end in consumer.end_offsets(partitions).items() if end > 0}
-        metrics.catching_up.set(1 if history else 0)
+        metrics.catching_up.set(1 if topics.catching_up else 0)
         log.warning("notify: %s to %s; reading %d alert states to catch up",
-                    ", ".join(regions), ", ".join(t.label for t in targets),
-                    sum(history.values()))
-        served = set(regions)
+                    ", ".join(regions), ", ".join(t.label for t in targets), topics.backlog)
         while not should_stop():
             now = datetime.now(UTC)
-            for tp, messages in consumer.poll(timeout_ms=1000, max_records=5000).items():
-                for message in messages:
-                    catching_up = message.offset < history.get(tp, 0)
-                    alert = _record(message.value)
-                    if alert is None:
-                        continue
-                    if alert.get("region") not in served:
-                        metrics.refused.inc()
-                        log.error("notify: refused an alert on %s naming another region",
-                                  tp.topic)
-                        continue
-                    for target in targets:
-                        if tp.topic in deadlines:
-                            target.board.offer(alert)
-                        else:
-                            target.outbox.offer(alert, now, catching_up=catching_up)
-                if history.get(tp, 0) and consumer.position(tp) >= history[tp]:
-                    del history[tp]
-                    metrics.catching_up.set(1 if history else 0)
+            for record in topics.poll():
+                for target in targets:
+                    if record.kind == "deadlines":
+                        target.board.offer(record.value)
+                    else:
+                        target.outbox.offer(record.value, now, catching_up=record.catching_up)
+            metrics.catching_up.set(1 if topics.catching_up else 0)
             for target in targets:
                 _deliver(target, now, metrics)
             metrics.tracked.set(len(targets[0].outbox))
     finally:
-        consumer.close()
-
-
-def _record(value: bytes | None) -> dict[str, Any] | None:
-    """An alert or a case's deadlines, as the worker wrote it; None for anything else."""
-    if value is None:
-        return None  # a tombstone: nothing to deliver
-    try:
-        record = json.loads(value)
-    except ValueError:
-        log.error("notify: skipped a value that is not JSON")
-        return None
-    return record if isinstance(record, dict) and ("alertId" in record
-                                                   or "deadlines" in record) else None
+        topics.close()
 
 
 def _deliver(target: Target, now: datetime, metrics: NotifyMetrics) -> None:

@@ -191,8 +191,8 @@ def deadlines_record(crn: str, assignment: Assignment, found: list[Breach],
     """A case's pending deadlines as published (key: CRN): codes and phrases only."""
     return json.dumps({
         "crn": crn, "region": assignment.region, "pdu": assignment.pdu,
-        "team": assignment.team, "managerId": assignment.manager_id,
-        "asOf": wire_timestamp(now),
+        "team": assignment.team, "practitionerId": assignment.practitioner_id,
+        "managerId": assignment.manager_id, "asOf": wire_timestamp(now),
         "deadlines": [{
             "alertId": b.alert_id, "ruleId": b.rule.id, "severity": b.rule.severity.value,
             "dueDate": b.finding.due.isoformat() if b.finding.due else None,

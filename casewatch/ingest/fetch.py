@@ -11,29 +11,22 @@ What may succeed later (a host away, a 5xx, a token refused) raises `Unreachable
 message stays on the queue; what never will (404, a body that is not JSON) is a `Refusal`.
 """
 
-import base64
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from pydantic_core import from_json
 
+from casewatch import http
+from casewatch.http import LARGEST
 from casewatch.ingest.detail import Sources, Unreachable
 from casewatch.ingest.envelope import Refusal
 from casewatch.ingest.teams import load_teams
 from casewatch.kafka.settings import Settings
 
-TIMEOUT = 10.0  # seconds for one request
-LARGEST = 4 * 1024 * 1024  # bytes: an OASys summary is a few kilobytes
 EARLY = 30.0  # seconds before its expiry a token is renewed
-
-
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None  # urllib then raises the 3xx as an HTTPError
 
 
 def authority(url: str) -> tuple[str, str]:
@@ -65,7 +58,6 @@ class DetailSource:
         self.auth_url = auth_url
         self.client_id = client_id
         self.secret_file = Path(secret_file)
-        self.opener = urllib.request.build_opener(_NoRedirects)
         self._token: tuple[str, float] | None = None  # the token, and when to renew it
 
     def __call__(self, url: str) -> dict[str, Any]:
@@ -86,12 +78,9 @@ class DetailSource:
             # Mid-rotation the file may be briefly absent: the message waits on the queue.
             raise Unreachable(f"the client secret file could not be read "
                               f"({type(error).__name__})") from None
-        basic = base64.b64encode(f"{self.client_id}:{secret}".encode()).decode()
-        request = urllib.request.Request(
-            self.auth_url, data=b"grant_type=client_credentials", method="POST",
-            headers={"Authorization": f"Basic {basic}", "Accept": "application/json",
-                     "Content-Type": "application/x-www-form-urlencoded"})
-        status, body = self._send(request, "the token endpoint")
+        status, body = self._reach(lambda: http.send_form(
+            self.auth_url, {"grant_type": "client_credentials"},
+            basic=(self.client_id, secret), what="the token endpoint"))
         if status != 200:
             raise Unreachable(f"the token endpoint refused the client credentials (HTTP {status})")
         try:
@@ -105,18 +94,15 @@ class DetailSource:
         return token
 
     def _get(self, url: str, token: str) -> tuple[int, bytes]:
-        return self._send(urllib.request.Request(url, headers={
-            "Authorization": f"Bearer {token}", "Accept": "application/json"}), "the detail host")
+        return self._reach(lambda: http.send(url, what="the detail host", headers={
+            "Authorization": f"Bearer {token}", "Accept": "application/json"}))
 
-    def _send(self, request: urllib.request.Request, what: str) -> tuple[int, bytes]:
+    @staticmethod
+    def _reach(request: Callable[[], tuple[int, bytes]]) -> tuple[int, bytes]:
         try:
-            with self.opener.open(request, timeout=TIMEOUT) as answer:
-                return answer.status, answer.read(LARGEST + 1)
-        except urllib.error.HTTPError as error:
-            error.close()
-            return error.code, b""
-        except (urllib.error.URLError, OSError, ValueError) as error:
-            raise Unreachable(f"{what} could not be reached ({type(error).__name__})") from None
+            return request()
+        except http.Unreachable as error:
+            raise Unreachable(str(error)) from None
 
 
 def answered(status: int, body: bytes) -> dict[str, Any]:
