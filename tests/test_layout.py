@@ -8,7 +8,7 @@ from pathlib import Path
 import casewatch
 
 PACKAGE = Path(casewatch.__file__).parent
-SHARED = {"errors", "inputs", "progress", "private", "runtime"}
+SHARED = {"errors", "inputs", "progress", "private", "runtime", "http"}
 # What each package may import of casewatch, besides itself (cli may import anything).
 MAY_IMPORT = {
     "schemas": set(),
@@ -23,9 +23,11 @@ MAY_IMPORT = {
     "delivery": {"schemas", "engine", "kafka", "pages", *SHARED},
     "ingest": {"schemas", "kafka", *SHARED},
     "rebuild": {"schemas", "engine", "replay", "kafka", *SHARED},
+    "web": {"schemas", "engine", "kafka", "delivery", "pages", *SHARED},
     "errors": set(),
     "progress": set(),
     "runtime": set(),
+    "http": set(),
     "private": {"errors"},
     "inputs": {"errors", "progress"},
 }

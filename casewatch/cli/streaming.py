@@ -111,6 +111,15 @@ def register(commands: Any) -> None:
     _kafka_flags(notify)
     notify.set_defaults(run=_notify)
 
+    serve = commands.add_parser(
+        "serve", help="the managers' worklist, live, in the browser (sign-in required)")
+    serve.add_argument("--regions", help="comma-separated regions whose alerts to show "
+                       "(default: every region with an alert topic)")
+    serve.add_argument("--port", type=int, dest="serve_port",
+                       help="port to listen on (default $CASEWATCH_SERVE_PORT or 6069)")
+    _kafka_flags(serve)
+    serve.set_defaults(run=_serve)
+
     managers = commands.add_parser(
         "managers", help="the manager directory as the Alertmanager template that addresses "
         "case emails")
@@ -132,6 +141,17 @@ def _notify(args: argparse.Namespace) -> int:
     regions = [r.strip() for r in (args.regions or "").split(",") if r.strip()]
     with suppress(KeyboardInterrupt), kafka_errors(settings, "notify"):
         notify(settings, regions, urls)
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from casewatch.web.serve import serve
+
+    own_lines("casewatch.serve")  # sign-ins, refusals, silences made, the topics followed
+    settings = settings_from(args)
+    regions = [r.strip() for r in (args.regions or "").split(",") if r.strip()]
+    with suppress(KeyboardInterrupt), kafka_errors(settings, "serve"):
+        serve(settings, regions)
     return 0
 
 
@@ -186,7 +206,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
     for flag, field in (("bootstrap", "bootstrap_servers"), ("partitions", "partitions"),
                         ("clock", "clock"), ("state_dir", "state_dir"), ("web_port", "web_port"),
                         ("app_id", "app_id"), ("tick_seconds", "tick_seconds"),
-                        ("exit_on_stall", "exit_on_stall")):
+                        ("serve_port", "serve_port"), ("exit_on_stall", "exit_on_stall")):
         value = getattr(args, flag, None)
         if value is not None:
             overrides[field] = value

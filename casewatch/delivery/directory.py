@@ -7,7 +7,12 @@ cannot read files, so `casewatch managers template DIRECTORY` turns the director
 label, `casewatch.pdu.address` that of its `pdu` (who is paged for a PDU's critical practice
 alerts), `casewatch.region.address` that of its `region` (its quality team) and
 `casewatch.operations.address` who runs the service. Each falls back to the directory's
-`fallback` (a regional or national quality mailbox), so no alert reaches nobody. The directory
+`fallback` (a regional or national quality mailbox), so no alert reaches nobody.
+
+`[staff]` says who may sign in to the live worklist (`casewatch serve`) and what each sees, by
+the user name the sign-in provider gives them: `pdu`, and the `teams` of that PDU they manage.
+Their role (manager or PDU head) comes from the provider's token, not from here, so the
+directory can only narrow what a role reaches, never grant a role. The directory
 holds personal data: it lives outside the repository (`deploy/alertmanager/managers.example.toml`
 shows its shape with placeholders). Everything written into the template is checked first, so no
 entry can inject template code.
@@ -32,6 +37,15 @@ class Directory:
     pdus: dict[str, str] = field(default_factory=dict)  # PDU slug → its manager's address
     regions: dict[str, str] = field(default_factory=dict)  # region slug → its quality team
     operations: str | None = None  # who runs casewatch: paged for its operational alerts
+    staff: dict[str, "Staff"] = field(default_factory=dict)  # sign-in user name → their place
+
+
+@dataclass(frozen=True)
+class Staff:
+    """Where one person who signs in works: their PDU, and the teams of it they manage."""
+
+    pdu: str
+    teams: tuple[str, ...] = ()
 
 
 # The keyed tables, each with the group label that chooses an entry.
@@ -51,7 +65,27 @@ def parse(text: str) -> Directory:
                                        and ADDRESS.fullmatch(operations)):
         raise DirectoryError("operations must be an email address (who runs casewatch)")
     tables = {name: _table(data, name) for name in TABLES}
-    return Directory(fallback, tables["managers"], tables["pdus"], tables["regions"], operations)
+    return Directory(fallback, tables["managers"], tables["pdus"], tables["regions"], operations,
+                     _staff(data))
+
+
+def _staff(data: dict[str, object]) -> dict[str, Staff]:
+    entries = data.get("staff", {})
+    if not isinstance(entries, dict):
+        raise DirectoryError("[staff] must be a table of user name = {pdu, teams}")
+    staff = {}
+    for user, entry in entries.items():
+        if not MANAGER_ID.fullmatch(user):
+            raise DirectoryError(f"staff user name {user!r} is not letters, digits, . _ or -")
+        if not isinstance(entry, dict) or not isinstance(entry.get("pdu"), str) or \
+                not MANAGER_ID.fullmatch(entry["pdu"]):
+            raise DirectoryError(f"staff {user} needs pdu = the PDU they work in")
+        teams = entry.get("teams", [])
+        if not isinstance(teams, list) or not all(
+                isinstance(t, str) and MANAGER_ID.fullmatch(t) for t in teams):
+            raise DirectoryError(f"staff {user}: teams must be a list of team names")
+        staff[user] = Staff(entry["pdu"], tuple(sorted(set(teams))))
+    return dict(sorted(staff.items()))
 
 
 def _table(data: dict[str, object], name: str) -> dict[str, str]:

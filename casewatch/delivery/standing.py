@@ -242,7 +242,7 @@ class Standing:
                     and self._alerts[k].open]
             counts = Counter(h.severity for h in held)
             teams.append({
-                "team": team, "region": region,
+                "pdu": pdu, "team": team, "region": region,
                 "cases": len({h.crn for h in held}),
                 "open": {s.value: counts[s.value] for s in SEVERITY_ORDER},
                 "oldestOpenedAt": wire_timestamp(min(h.opened_at for h in held))

@@ -38,6 +38,15 @@
 | CASEWATCH_HMPPS_CLIENT_ID         | (none): ingest's client id at HMPPS Auth |
 | CASEWATCH_HMPPS_CLIENT_SECRET_FILE | (none): a file holding its client secret |
 | CASEWATCH_INGEST_TEAMS            | (none): the team directory, TOML (casewatch/ingest/teams.py) |
+| CASEWATCH_SERVE_PORT              | 6069: the live worklist (on CASEWATCH_WEB_HOST) |
+| CASEWATCH_PUBLIC_URL              | (none): the address people open; http://host:port if unset |
+| CASEWATCH_OIDC_ISSUER             | (none, required by serve): the sign-in provider's issuer |
+| CASEWATCH_OIDC_CLIENT_ID          | casewatch-web: serve's client at the provider |
+| CASEWATCH_OIDC_CLIENT_SECRET_FILE | (none, required by serve): a file holding its secret |
+| CASEWATCH_OIDC_AUDIENCE           | casewatch: the audience a bearer token must name |
+| CASEWATCH_SESSION_KEY_FILE        | (none, required by serve): a file holding the cookie key |
+| CASEWATCH_DIRECTORY               | (none, required by serve): the manager directory, TOML |
+| CASEWATCH_WEB_ASSETS              | (none): node_modules with GOV.UK and MoJ Frontend |
 | CASEWATCH_SECURITY_PROTOCOL       | PLAINTEXT (SSL, SASL_PLAINTEXT, SASL_SSL) |
 | CASEWATCH_SASL_MECHANISM          | SCRAM-SHA-512 (or PLAIN) |
 | CASEWATCH_SASL_USERNAME           | (none)                   |
@@ -112,6 +121,18 @@ class Settings:
     hmpps_client_id: str = ""
     hmpps_client_secret_file: str = ""
     ingest_teams: str = ""
+    # casewatch serve (the live worklist): where people reach it, the sign-in provider and
+    # serve's client there (the secret and the session key only as files), the directory of
+    # who sees what, and the front-end packages it serves.
+    serve_port: int = 6069
+    public_url: str = ""
+    oidc_issuer: str = ""
+    oidc_client_id: str = "casewatch-web"
+    oidc_client_secret_file: str = ""
+    oidc_audience: str = "casewatch"
+    session_key_file: str = ""
+    directory: str = ""
+    web_assets: str = ""
     security_protocol: str = "PLAINTEXT"
     sasl_mechanism: str = "SCRAM-SHA-512"
     sasl_username: str = ""
