@@ -37,7 +37,8 @@ class Directory:
     pdus: dict[str, str] = field(default_factory=dict)  # PDU slug → its manager's address
     regions: dict[str, str] = field(default_factory=dict)  # region slug → its quality team
     operations: str | None = None  # who runs casewatch: paged for its operational alerts
-    staff: dict[str, "Staff"] = field(default_factory=dict)  # sign-in user name → their place
+    # Sign-in user name, upper-cased → where they work.
+    staff: dict[str, "Staff"] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,8 @@ def _staff(data: dict[str, object]) -> dict[str, Staff]:
         if not isinstance(teams, list) or not all(
                 isinstance(t, str) and MANAGER_ID.fullmatch(t) for t in teams):
             raise DirectoryError(f"staff {user}: teams must be a list of team names")
-        staff[user] = Staff(entry["pdu"], tuple(sorted(set(teams))))
+        # User names are matched whatever their case, as HMPPS Auth matches them.
+        staff[user.upper()] = Staff(entry["pdu"], tuple(sorted(set(teams))))
     return dict(sorted(staff.items()))
 
 

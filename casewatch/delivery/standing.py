@@ -10,8 +10,11 @@ to update itself.
 
 The clock is the worker's, as the deadlines records carry it (the watermark with an event
 clock), so a replayed history shows the worklist it had then; before any record, the latest
-alert change. Ranking is SPEC §10's, as `casewatch worklist` ranks a replay: highest open
-severity, then RoSH, then the oldest openedAt, then the CRN.
+alert change. A worker on the wall clock publishes a record only when it changes, so a service
+beside it passes the wall clock as `now`.
+
+Ranking is SPEC §10's, as `casewatch worklist` ranks a replay: highest open severity, then RoSH,
+then the oldest openedAt, then the CRN.
 """
 
 import json
@@ -165,11 +168,11 @@ class Standing:
             return None
         return max(held, key=lambda h: (h.open, h.resolved_at or h.opened_at)).place
 
-    def worklist(self, place: Place, horizon_days: int, filters: Filters = Filters()) -> (
-        dict[str, Any]
-    ):
-        """SPEC §10's worklist object for one team, with each alert's silence if any."""
-        now = self._now()
+    def worklist(self, place: Place, horizon_days: int, filters: Filters = Filters(),
+                 now: datetime | None = None) -> dict[str, Any]:
+        """SPEC §10's worklist object for one team, with each alert's silence if any, as of
+        `now` (the wall clock where the worker runs on it; the view's clock by default)."""
+        now = now or self._now()
         pdu, team = place
         last = add_working_days(london_date(now), horizon_days)
         cases = []
@@ -200,13 +203,13 @@ class Standing:
             "dueSoon": [{k: v for k, v in row.items() if k != "alertId"} for row in soon],
         }
 
-    def case(self, crn: str) -> dict[str, Any] | None:
+    def case(self, crn: str, now: datetime | None = None) -> dict[str, Any] | None:
         """One case: its open and recently resolved alerts (evidence included), its pending
         deadlines, its team and manager. None for a case the view does not hold."""
         place = self.place_of(crn)
         if place is None:
             return None
-        now = self._now()
+        now = now or self._now()
         alerts = [self._decoded(k) for k in self._cases.get(crn, ())]
         open_ = sorted((a for a in alerts if a["status"] == "OPEN"), key=alert_rank)
         resolved = sorted((a for a in alerts if a["status"] != "OPEN"),
@@ -227,10 +230,12 @@ class Standing:
                                 key=lambda d: (d["dueDate"] or "", d["ruleId"])),
         }
 
-    def overview(self, pdu: str, horizon_days: int) -> dict[str, Any]:
+    def overview(self, pdu: str, horizon_days: int, now: datetime | None = None) -> (
+        dict[str, Any]
+    ):
         """The PDU's teams side by side: cases needing action, open alerts by severity, the
         oldest open, and what falls due by the horizon."""
-        now = self._now()
+        now = now or self._now()
         last = add_working_days(london_date(now), horizon_days).isoformat()
         teams = []
         for region, place_pdu, team in self.places():

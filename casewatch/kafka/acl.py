@@ -19,6 +19,7 @@ WORKER = "casewatch-worker"
 PUBLISHER = "casewatch-publisher"
 INGEST = "casewatch-ingest"  # HMPPS domain events in (SPEC §13)
 NOTIFY = "casewatch-notify"
+WEB = "casewatch-web"  # casewatch serve, the live worklist: reads its regions' topics only
 ADMIN = "casewatch-admin"
 NOTIFY_GROUP = "casewatch-notify"  # the notifier's consumer groups start with this
 DEFAULT_REGIONS = ("north-east", "london", "wales")
@@ -77,6 +78,10 @@ def grants(settings: Settings, regions: Iterable[str]) -> list[Grant]:
         _group(NOTIFY, NOTIFY_GROUP, prefixed=True),
     ]
     for region in sorted(set(regions)):
+        # The live worklist reads each region it serves from the beginning, with no group:
+        # nothing to commit, nothing to write.
+        plan += [*_topic(WEB, settings.alerts_topic(region), "READ", "DESCRIBE"),
+                 *_topic(WEB, settings.deadlines_topic(region), "READ", "DESCRIBE")]
         principal = region_principal(region)
         plan += [*_topic(principal, settings.alerts_topic(region), "READ", "DESCRIBE"),
                  _group(principal, f"{principal}.", prefixed=True)]
@@ -84,7 +89,7 @@ def grants(settings: Settings, regions: Iterable[str]) -> list[Grant]:
 
 
 def principals(regions: Iterable[str]) -> list[str]:
-    return [ADMIN, WORKER, PUBLISHER, INGEST, NOTIFY,
+    return [ADMIN, WORKER, PUBLISHER, INGEST, NOTIFY, WEB,
             *(region_principal(r) for r in sorted(set(regions)))]
 
 

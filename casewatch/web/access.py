@@ -41,7 +41,7 @@ class Reach:
 
 
 def reach(person: Person, directory: Directory) -> Reach:
-    staff = directory.staff.get(person.user)
+    staff = directory.staff.get(person.user.upper())
     if staff is None:
         return Reach()
     manager = MANAGER in person.roles

@@ -281,7 +281,7 @@ async def home(request: Request, person: Person, reach: Reach) -> Response:
     if live.standing.clock is None:
         return not_ready(request)
     teams = [row for pdu in sorted({p for p, _ in reach.teams} | reach.pdus)
-             for row in live.standing.overview(pdu, HORIZON)["teams"]
+             for row in live.standing.overview(pdu, HORIZON, live.now())["teams"]
              if reach.team((pdu, row["team"]))]
     held = {row["team"] for row in teams}
     quiet = sorted(team for pdu, team in reach.teams if team not in held)
@@ -294,17 +294,18 @@ async def team_worklist(request: Request, person: Person, reach: Reach) -> Respo
     place: Place = (request.path_params["pdu"], request.path_params["team"])
     if not reach.team(place):
         return refused(request, person, f"team {place[0]}/{place[1]}")
-    standing = service_of(request).live.standing
+    live = service_of(request).live
+    standing = live.standing
     if standing.clock is None:
         return not_ready(request)
     severity = request.query_params.get("severity") or None
     if severity is not None and severity not in {s.value for s in SEVERITY_ORDER}:
         severity = None
     filters = Filters(request.query_params.get("practitioner") or None, severity)
-    doc = standing.worklist(place, HORIZON, filters)
+    doc = standing.worklist(place, HORIZON, filters, live.now())
     if wants_json(request):
         return JSONResponse(doc)
-    everyone = standing.worklist(place, HORIZON)
+    everyone = standing.worklist(place, HORIZON, now=live.now())
     practitioners = sorted({c["practitionerId"] for c in everyone["cases"]}
                            | {d["practitionerId"] for d in everyone["dueSoon"]
                               if d["practitionerId"]})
@@ -321,11 +322,12 @@ async def team_worklist(request: Request, person: Person, reach: Reach) -> Respo
 @signed_in_only
 async def case_page(request: Request, person: Person, reach: Reach) -> Response:
     crn = request.path_params["crn"]
-    standing = service_of(request).live.standing
+    live = service_of(request).live
+    standing = live.standing
     place = standing.place_of(crn)
     if place is None or not reach.team(place):
         return refused(request, person, "a case")  # the same answer whether or not it exists
-    doc = standing.case(crn)
+    doc = standing.case(crn, live.now())
     assert doc is not None
     if wants_json(request):
         return JSONResponse(doc)
@@ -380,10 +382,11 @@ async def pdu_overview(request: Request, person: Person, reach: Reach) -> Respon
     pdu = request.path_params["pdu"]
     if not reach.pdu(pdu):
         return refused(request, person, f"PDU {pdu}")
-    standing = service_of(request).live.standing
+    live = service_of(request).live
+    standing = live.standing
     if standing.clock is None:
         return not_ready(request)
-    doc = standing.overview(pdu, HORIZON)
+    doc = standing.overview(pdu, HORIZON, live.now())
     if wants_json(request):
         return JSONResponse(doc)
     places = [(pdu, row["team"]) for row in doc["teams"]]

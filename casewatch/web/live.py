@@ -12,6 +12,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from contextlib import suppress
+from datetime import UTC, datetime
 
 from casewatch.delivery.alertmanager import DeliveryError, get_silences
 from casewatch.delivery.standing import Place, Standing
@@ -24,13 +25,19 @@ PRUNE_SECONDS = 600.0  # how often resolved alerts past RECENT are dropped
 
 
 class Live:
-    def __init__(self, alertmanager: str | None) -> None:
+    def __init__(self, alertmanager: str | None, wall_clock: bool = False) -> None:
         self.standing = Standing()
         self.alertmanager = alertmanager
+        self.wall_clock = wall_clock
         self.catching_up = True
         self.backlog = 0
         self._changed = asyncio.Condition()
         self._silences_at = 0.0  # monotonic: when they were last read; 0 to read at once
+
+    def now(self) -> datetime | None:
+        """The worklist's clock: the wall's where the worker keeps it, else the view's (the
+        worker's event clock, as its records carry it)."""
+        return datetime.now(UTC) if self.wall_clock else None
 
     async def follow(self, open_topics: Callable[[], AlertTopics]) -> None:
         """Until cancelled: the topics into the view, the silences every SILENCES_SECONDS."""

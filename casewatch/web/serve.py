@@ -58,7 +58,7 @@ def service(settings: Settings, regions: list[str]) -> tuple[Service, str, list[
     found = Service(public.rstrip("/"),
                     Provider(settings.oidc_issuer, settings.oidc_client_id,
                              settings.oidc_client_secret_file, settings.oidc_audience),
-                    directory, Live(urls[0] if urls else None), assets)
+                    directory, Live(urls[0] if urls else None, settings.clock == "wall"), assets)
     regions = regions or alert_regions(settings)
     if not regions:
         raise CommandError("no region has an alert topic yet: give --regions")

@@ -2,7 +2,16 @@
 
 from dataclasses import replace
 
-from casewatch.kafka.acl import INGEST, NOTIFY, PUBLISHER, WORKER, Grant, grants, principals
+from casewatch.kafka.acl import (
+    INGEST,
+    NOTIFY,
+    PUBLISHER,
+    WEB,
+    WORKER,
+    Grant,
+    grants,
+    principals,
+)
 from casewatch.kafka.settings import Settings
 
 SETTINGS = Settings()
@@ -58,6 +67,16 @@ def test_the_notifier_reads_every_region_and_writes_nothing() -> None:
     assert writable(NOTIFY) == set()
 
 
+def test_the_live_worklist_reads_its_regions_topics_and_writes_nothing() -> None:
+    plan = grants(SETTINGS, ["wales", "london"])
+    web = {(g.pattern, g.name) for g in plan if g.principal == WEB and g.operation == "READ"}
+    assert web == {("LITERAL", f"casewatch.{kind}.{region}") for kind in ("alerts", "deadlines")
+                   for region in ("wales", "london")}
+    assert not [g for g in plan if g.principal == WEB and g.operation not in ("READ",
+                                                                              "DESCRIBE")]
+    assert not [g for g in plan if g.principal == WEB and g.resource == "GROUP"]
+
+
 def test_nobody_is_granted_the_dead_letters_but_the_worker_and_ingest_writing_them() -> None:
     dead = [g for g in PLAN if g.name == "casewatch.dead-letter"]
     assert {(g.principal, g.operation) for g in dead} == {
@@ -80,5 +99,5 @@ def test_the_plan_follows_renamed_topics_and_is_free_of_repeats() -> None:
 def test_principals_are_the_specs() -> None:
     assert principals(["wales", "london"]) == [
         "casewatch-admin", "casewatch-worker", "casewatch-publisher", "casewatch-ingest",
-        "casewatch-notify",
+        "casewatch-notify", "casewatch-web",
         "region-london", "region-wales"]

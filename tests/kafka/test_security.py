@@ -18,7 +18,7 @@ import pytest
 from kafka import KafkaProducer
 
 from casewatch.errors import CommandError
-from casewatch.kafka.acl import ADMIN, NOTIFY, PUBLISHER, WORKER
+from casewatch.kafka.acl import ADMIN, NOTIFY, PUBLISHER, WEB, WORKER
 from casewatch.kafka.admin import require_topic
 from casewatch.kafka.broker import Broker
 from casewatch.kafka.secure import BROKER_USER
@@ -34,7 +34,7 @@ from tests.support.live import (
 )
 from tests.worker.test_worker import replayed, simulated, standing
 
-EVERY_PRINCIPAL = (BROKER_USER, ADMIN, WORKER, PUBLISHER, NOTIFY, "region-north-east",
+EVERY_PRINCIPAL = (BROKER_USER, ADMIN, WORKER, PUBLISHER, NOTIFY, WEB, "region-north-east",
                    "region-london", "region-wales")
 
 
@@ -131,6 +131,7 @@ def test_a_region_is_refused_another_regions_alerts_in_one_line(pipeline: Pipeli
     ("region-london", "casewatch.alerts.north-east"),
     (PUBLISHER, "casewatch.alerts.north-east"),
     (NOTIFY, "casewatch.case-events"),
+    (WEB, "casewatch.case-events"),
 ])
 def test_the_broker_refuses_what_a_principal_is_not_granted(
     pipeline: Pipeline, principal: str, topic: str
@@ -143,6 +144,8 @@ def test_the_broker_refuses_what_a_principal_is_not_granted(
     ("region-north-east", "casewatch.alerts.north-east"),
     (NOTIFY, "casewatch.alerts.north-east"),
     (NOTIFY, "casewatch.alerts.london"),
+    (WEB, "casewatch.alerts.north-east"),
+    (WEB, "casewatch.deadlines.london"),
     (WORKER, "casewatch.case-events"),
 ])
 def test_a_principal_sees_what_it_is_granted(pipeline: Pipeline, principal: str,
