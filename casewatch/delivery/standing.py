@@ -8,10 +8,10 @@ memory. Resolved alerts are kept for `RECENT` after they resolve, for the case p
 dropped. Every change bumps the version of the teams it touches, which is what a page waits on
 to update itself.
 
-The clock is the worker's, as the deadlines records carry it (the watermark with an event
-clock), so a replayed history shows the worklist it had then; before any record, the latest
-alert change. A worker on the wall clock publishes a record only when it changes, so a service
-beside it passes the wall clock as `now`.
+The clock is the worker's as far as the topics tell it: the latest deadlines record's asOf or
+alert change, whichever is later (with an event clock, a replayed history shows the worklist it
+had then). Records are published only when they change, so this can trail the worker's clock;
+a service beside a worker on the wall clock passes the wall clock as `now`.
 
 Ranking is SPEC §10's, as `casewatch worklist` ranks a replay: highest open severity, then RoSH,
 then the oldest openedAt, then the CRN.
@@ -146,7 +146,9 @@ class Standing:
 
     @property
     def clock(self) -> datetime | None:
-        return self._record_clock or self._alert_clock
+        if self._record_clock is None or self._alert_clock is None:
+            return self._record_clock or self._alert_clock
+        return max(self._record_clock, self._alert_clock)
 
     def version(self, places: Iterable[Place]) -> int:
         """A number that changes whenever anything shown for these teams does."""
