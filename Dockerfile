@@ -1,6 +1,15 @@
-# The casewatch image: the CLI, replay and the streaming worker.
+# The casewatch image: the CLI, replay, the streaming worker and the live worklist (serve).
+
+# GOV.UK Frontend and MoJ Frontend, as package-lock.json pins them, for `casewatch serve`.
+FROM node:20-slim AS assets
+WORKDIR /assets
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
+
 FROM python:3.11-slim
 WORKDIR /app
+COPY --from=assets /assets/node_modules /app/node_modules
+ENV CASEWATCH_WEB_ASSETS=/app/node_modules
 COPY pyproject.toml requirements.lock README.md ./
 COPY casewatch casewatch
 # The worker's state directory (a named volume in docker-compose.yml) exists in the image owned by

@@ -26,11 +26,11 @@ def test_the_compose_file_is_valid() -> None:
 def test_it_runs_the_broker_the_topics_the_worker_and_monitoring() -> None:
     services = set(compose("config", "--services").split())
     assert {"kafka", "topics", "acl", "worker", "demo-publisher", "sqs", "ingest", "prometheus",
-            "alertmanager", "grafana"} <= services
+            "alertmanager", "grafana", "serve", "sign-in"} <= services
 
 
 @pytest.mark.parametrize("service", ["kafka", "worker", "ingest", "prometheus", "alertmanager",
-                                     "grafana"])
+                                     "grafana", "serve", "sign-in"])
 def test_long_running_services_have_healthchecks(service: str) -> None:
     rendered = compose("config")
     section = rendered.split(f"\n  {service}:\n", 1)[1]
@@ -58,3 +58,14 @@ def test_the_worker_s_state_volume_is_made_in_the_image_for_its_user_alone() -> 
     made = f"install -d -o {user.group(1)} -g {user.group(1)} -m 0700 {state.group(1)}"
     assert made in dockerfile
     assert dockerfile.index(made) < dockerfile.index(f"USER {user.group(1)}")
+
+
+def test_serve_takes_its_secrets_as_files_and_its_provider_s_issuer() -> None:
+    rendered = compose("config")
+    section = rendered.split("\n  serve:\n", 1)[1]
+    section = re.split(r"\n  [a-z-]+:\n", section, maxsplit=1)[0]
+    for variable in ("CASEWATCH_OIDC_CLIENT_SECRET_FILE", "CASEWATCH_SESSION_KEY_FILE",
+                     "CASEWATCH_DIRECTORY", "CASEWATCH_SASL_PASSWORD_FILE"):
+        assert re.search(rf"{variable}: /run/secrets/\S+", section), variable
+    assert "CASEWATCH_OIDC_ISSUER:" in section and "casewatch-web" in section
+    assert not re.search(r"(SECRET|PASSWORD|KEY):\s", section)  # only ..._FILE settings
