@@ -40,6 +40,7 @@ class _Held:
 
     crn: str
     place: Place
+    practitioner: str
     open: bool
     severity: str
     opened_at: datetime
@@ -80,6 +81,9 @@ class Standing:
         self._record_clock: datetime | None = None  # the latest deadlines record's asOf
         self._alert_clock: datetime | None = None  # the latest alert change's
         self.changes = 0  # every change counted, for whoever waits on any
+        # Worklists made since their team last changed: everyone watching a team asks for the
+        # same one after each change.
+        self._made: dict[tuple[Any, ...], tuple[int, dict[str, Any]]] = {}
 
     # -- what comes in ------------------------------------------------------------------------
 
@@ -95,7 +99,8 @@ class Standing:
         if before is not None:
             self._touch(before.place)
             self._leave(key, before)
-        held = _Held(crn, place, alert["status"] == "OPEN", alert["severity"],
+        held = _Held(crn, place, alert["practitionerId"], alert["status"] == "OPEN",
+                     alert["severity"],
                      parse(alert["openedAt"]), resolved_at, raw)
         if self._stale(held):
             return
@@ -159,6 +164,20 @@ class Standing:
         return sorted((self._region.get(pdu, ""), pdu, team)
                       for (pdu, team), crns in self._places.items() if crns)
 
+    def practitioners(self, place: Place) -> list[str]:
+        """Everyone holding a case of the team with an open alert or a deadline, sorted."""
+        found = set()
+        for crn in self._places.get(place, ()):
+            record = self._records.get(crn)
+            if record is not None and (record["pdu"], record["team"]) == place and \
+                    record.get("practitionerId"):
+                found.add(record["practitionerId"])
+            for key in self._cases.get(crn, ()):
+                held = self._alerts[key]
+                if held.open and held.place == place:
+                    found.add(held.practitioner)
+        return sorted(found)
+
     def place_of(self, crn: str) -> Place | None:
         """The case's team now: its deadlines record's, else its open alerts', else its latest
         alert's. None for a case the view does not hold."""
@@ -175,6 +194,18 @@ class Standing:
         """SPEC §10's worklist object for one team, with each alert's silence if any, as of
         `now` (the wall clock where the worker runs on it; the view's clock by default)."""
         now = now or self._now()
+        key = (place, horizon_days, filters, now)
+        made = self._made.get(key)
+        if made is not None and made[0] == self._versions[place]:
+            return made[1]
+        if len(self._made) > 1024:
+            self._made.clear()
+        doc = self._worklist(place, horizon_days, filters, now)
+        self._made[key] = (self._versions[place], doc)
+        return doc
+
+    def _worklist(self, place: Place, horizon_days: int, filters: Filters,
+                  now: datetime) -> dict[str, Any]:
         pdu, team = place
         last = add_working_days(london_date(now), horizon_days)
         cases = []

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from starlette.applications import Starlette
 from starlette.datastructures import MutableHeaders
@@ -199,6 +199,43 @@ def not_ready(request: Request) -> Response:
     return page(request, "reading.html", {}, status=503)
 
 
+@dataclass(frozen=True)
+class Pages:
+    """A long worklist a page of cases at a time (its JSON is whole): where this one is."""
+
+    number: int
+    count: int
+    total: int
+    query: dict[str, str]
+
+    SIZE = 50
+
+    @classmethod
+    def of(cls, request: Request, total: int) -> "Pages":
+        count = max(1, -(-total // cls.SIZE))
+        try:
+            number = min(max(1, int(request.query_params.get("page", "1"))), count)
+        except ValueError:
+            number = 1
+        return cls(number, count, total, {k: v for k, v in request.query_params.items()
+                                          if k != "page"})
+
+    @property
+    def first(self) -> int:
+        return (self.number - 1) * self.SIZE + 1
+
+    @property
+    def last(self) -> int:
+        return min(self.total, self.number * self.SIZE)
+
+    def href(self, number: int) -> str:
+        return "?" + urlencode({**self.query, "page": str(number)})
+
+    def items(self) -> list[dict[str, Any]]:
+        return [{"number": n, "href": self.href(n), "current": n == self.number}
+                for n in range(1, self.count + 1)]
+
+
 def choices(options: list[tuple[str, str]], chosen: str | None) -> list[dict[str, Any]]:
     """A select's items, as GOV.UK Frontend's macro takes them."""
     return [{"value": value, "text": text, "selected": value == (chosen or "")}
@@ -305,12 +342,11 @@ async def team_worklist(request: Request, person: Person, reach: Reach) -> Respo
     doc = standing.worklist(place, HORIZON, filters, live.now())
     if wants_json(request):
         return JSONResponse(doc)
-    everyone = standing.worklist(place, HORIZON, now=live.now())
-    practitioners = sorted({c["practitionerId"] for c in everyone["cases"]}
-                           | {d["practitionerId"] for d in everyone["dueSoon"]
-                              if d["practitionerId"]})
+    practitioners = standing.practitioners(place)
+    pages = Pages.of(request, len(doc["cases"]))
     return page(request, "worklist.html", {
-        "person": person, "reach": reach, "doc": doc, "filters": filters,
+        "person": person, "reach": reach, "doc": doc, "filters": filters, "pages": pages,
+        "shown": doc["cases"][pages.first - 1:pages.last],
         "practitioner_items": choices([("", "Everyone"), *((p, p) for p in practitioners)],
                                       filters.practitioner),
         "severity_items": choices([("", "Any"), *((s.value, s.value.capitalize())

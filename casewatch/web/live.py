@@ -36,8 +36,11 @@ class Live:
 
     def now(self) -> datetime | None:
         """The worklist's clock: the wall's where the worker keeps it, else the view's (the
-        worker's event clock, as its records carry it)."""
-        return datetime.now(UTC) if self.wall_clock else None
+        worker's event clock, as its records carry it). To the minute, so that everyone
+        watching a team within it is given the one worklist made for them."""
+        if not self.wall_clock:
+            return None
+        return datetime.now(UTC).replace(second=0, microsecond=0)
 
     async def follow(self, open_topics: Callable[[], AlertTopics]) -> None:
         """Until cancelled: the topics into the view, the silences every SILENCES_SECONDS."""

@@ -61,3 +61,21 @@ def test_the_template_parses_in_alertmanager(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     # amtool's sample data has no manager label: the fallback answers.
     assert result.stdout.strip() == "national-quality@probation.example"
+
+
+def test_staff_say_where_each_person_works_matched_whatever_the_case() -> None:
+    from casewatch.delivery.directory import Staff
+
+    directory = parse('fallback = "q@probation.example"\n'
+                      '[staff.spo01_gen]\npdu = "pdu-a"\nteams = ["team-b", "team-a"]\n'
+                      '[staff.HEAD]\npdu = "pdu-a"\n')
+    assert directory.staff == {"SPO01_GEN": Staff("pdu-a", ("team-a", "team-b")),
+                               "HEAD": Staff("pdu-a", ())}
+
+
+@pytest.mark.parametrize("staff", ['[staff.X]\nteams = ["t"]\n', '[staff.X]\npdu = 3\n',
+                                   '[staff.X]\npdu = "p"\nteams = "t"\n',
+                                   '[staff."bad name"]\npdu = "p"\n', 'staff = 1\n'])
+def test_a_staff_entry_that_says_nowhere_is_refused(staff: str) -> None:
+    with pytest.raises(DirectoryError):
+        parse('fallback = "q@probation.example"\n' + staff)

@@ -160,3 +160,24 @@ def test_a_session_ends_with_its_token_and_sign_out_needs_the_token(web: Site) -
     assert web.client.get("/teams/pdu-a/team-a").status_code == 200
     assert web.client.post("/sign-out", data={"csrf": token}).status_code == 303
     assert web.client.get("/teams/pdu-a/team-a").status_code == 303
+
+
+def test_a_long_worklist_comes_a_page_of_cases_at_a_time(web: Site) -> None:
+    from starlette.requests import Request
+
+    from casewatch.web.app import Pages
+
+    def pages(query: str, total: int) -> Pages:
+        return Pages.of(Request({"type": "http", "query_string": query.encode(),
+                                 "headers": []}), total)
+
+    first = pages("practitioner=PR1", 120)
+    assert (first.number, first.count, first.first, first.last) == (1, 3, 1, 50)
+    assert first.href(2) == "?practitioner=PR1&page=2"
+    last = pages("page=9", 120)
+    assert (last.number, last.first, last.last) == (3, 101, 120)
+    assert pages("page=nonsense", 0).count == 1
+    web.sign_in("MGR_A", MANAGER)
+    page = web.client.get("/teams/pdu-a/team-a?page=2")  # past the end: the last page
+    assert re.findall(r'data-crn="([A-Z][0-9]{6})"', page.text) == ["A000003", "A000002",
+                                                                     "A000001"]
