@@ -154,10 +154,12 @@ async def person_of(request: Request) -> Person | None:
             log.warning("serve: a bearer token was refused: %s", error)
             return None
         request.state.bearer = True
+        request.state.expires = verified.expires
         return verified.person
     session = request.session
     if "user" not in session or float(session.get("exp", 0)) <= time.time():
         return None
+    request.state.expires = float(session["exp"])
     return Person(session["user"], frozenset(session.get("roles", [])))
 
 
@@ -259,6 +261,10 @@ async def sign_in(request: Request) -> Response:
 async def signed_in(request: Request) -> Response:
     service = service_of(request)
     held = request.session.pop("attempt", None)
+    if "error" in request.query_params:  # the person cancelled, or the provider refused them
+        log.warning("serve: the provider ended a sign-in without signing anyone in")
+        return PlainTextResponse("You were not signed in. Go back to casewatch to try again.",
+                                 400)
     state, code = request.query_params.get("state"), request.query_params.get("code")
     if not held or not state or not code or not hmac.compare_digest(state, held[0]):
         log.warning("serve: a sign-in came back that this browser did not start")
@@ -275,8 +281,12 @@ async def signed_in(request: Request) -> Response:
                             "roles": sorted(verified.person.roles),
                             "exp": verified.expires, "csrf": secrets.token_urlsafe(32)})
     log.info("serve: %s signed in", verified.person.user)
-    return RedirectResponse(after if after.startswith("/") and not after.startswith("//")
-                            else "/", 303)
+    return RedirectResponse(after if _own_path(after) else "/", 303)
+
+
+def _own_path(path: str) -> bool:
+    """A path on this site: browsers read `//host` and `/\\host` as another site."""
+    return path.startswith("/") and not path.startswith(("//", "/\\"))
 
 
 async def sign_out(request: Request) -> Response:
@@ -456,7 +466,7 @@ async def updates(request: Request, person: Person, reach: Reach) -> Response:
         seen = int(params.get("v", ""))
     except ValueError:
         seen = live.standing.version(places)
-    expires = float(request.session.get("exp", time.time() + 3600))
+    expires: float = request.state.expires  # the stream ends with the session or token
 
     async def stream() -> AsyncIterator[str]:
         version = seen

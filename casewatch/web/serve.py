@@ -68,6 +68,7 @@ def service(settings: Settings, regions: list[str]) -> tuple[Service, str, list[
 def serve(settings: Settings, regions: list[str]) -> None:
     found, key, regions = service(settings, regions)
     server: uvicorn.Server | None = None
+    failed: list[str] = []
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -76,7 +77,8 @@ def serve(settings: Settings, regions: list[str]) -> None:
 
         def ended(done: asyncio.Task[None]) -> None:
             if not done.cancelled() and done.exception() is not None:
-                log.error("serve: stopped following the alert topics: %s", done.exception())
+                failed.append(str(done.exception()))
+                log.error("serve: stopped following the alert topics: %s", failed[0])
                 if server is not None:
                     server.should_exit = True
 
@@ -93,8 +95,8 @@ def serve(settings: Settings, regions: list[str]) -> None:
                                            port=settings.serve_port, access_log=False,
                                            log_level="warning", proxy_headers=True))
     server.run()
-    if found.live.standing.clock is None and not found.live.catching_up:
-        raise CommandError("serve stopped before it read the alert topics")
+    if failed:
+        raise CommandError(f"serve stopped: following the alert topics failed: {failed[0]}")
 
 
 def _secret(path: str, variable: str) -> str:
