@@ -13,18 +13,20 @@ Load: a broker on free loopback ports, the cohort published and taken in by one 
 clock), then `casewatch serve` started as an operator starts it (a local minted-key issuer
 stands in for the sign-in provider: bearer tokens, no browser sign-in). `--browsers` clients,
 each a manager of one team, do what the page's script does: hold the team's update stream
-open and, on a change, fetch the page again, at most every 5 s. Meanwhile fresh cases are
-published at `--rate` events a second across the cohort's teams (an allocation, then an
-assessment that opens A-KS-06 at once). Reported: page times (p50, p99, max), and the update
-delay, from handing a case's assessment to the producer to its CRN on a subscribed page
-(p50, p99, max; at most 5 s of it is the script's own pacing), the first 10 s left out.
+open and, on a change, fetch the page again, at most every 5 s. Meanwhile `--rate` events a
+second are published: assessments of the cohort's cases drawn at random, each opening an
+A-KS-06 alert at once (so every team's worklist keeps changing), and once a second a new case
+in a probe team (an allocation, then such an assessment). Reported: page times (p50, p99, max),
+and the update delay: a probe browser fetches the probe team's worklist as JSON as soon as its
+stream says it changed (no 5 s pacing), and a case's delay runs from handing its assessment to
+the producer to its CRN in that worklist (p50, p99, max). The first 10 s are left out.
 """
 
 import argparse
 import asyncio
 import gc
 import json
-import re
+import random
 import statistics
 import tempfile
 import threading
@@ -33,7 +35,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
+import aiohttp
 from kafka import KafkaProducer
 
 from bench.alert_latency import case_events
@@ -54,7 +56,6 @@ from tests.support.serve import serve_settings, serving
 
 WARM_UP = 10.0
 EVERY = 5.0  # the page script's least interval between two fetches
-CRN = re.compile(rb'data-crn="([A-Z][0-9]{6})"')
 
 
 def simulated(cases: int) -> list[bytes]:
@@ -126,8 +127,8 @@ class Heard:
         self.start = time.monotonic()
 
 
-async def browser(client: httpx.AsyncClient, site: str, token: str, pdu: str, team: str,
-                  heard: Heard, stop: asyncio.Event) -> None:
+async def browser(client: aiohttp.ClientSession, site: str, token: str, pdu: str, team: str,
+                  heard: Heard, stop: asyncio.Event, probe: bool = False) -> None:
     headers = {"Authorization": f"Bearer {token}"}
     page = f"{site}/teams/{pdu}/{team}"
     last = 0.0
@@ -136,31 +137,35 @@ async def browser(client: httpx.AsyncClient, site: str, token: str, pdu: str, te
         nonlocal last
         last = time.monotonic()
         try:
-            answer = await client.get(page, headers={**headers, "Accept": "text/html"})
-        except httpx.HTTPError:
+            async with client.get(page, headers={**headers, "Accept": "text/html"}) as answer:
+                await answer.read()
+                status = answer.status
+            now = time.monotonic()
+            if status != 200:
+                heard.errors += 1
+                return
+            if now - heard.start > WARM_UP:
+                heard.pages.append(now - last)
+            if probe:  # the whole worklist, not the page's first 50 cases: every case it holds
+                async with client.get(page, headers={**headers,
+                                                     "Accept": "application/json"}) as listed:
+                    for case in (await listed.json())["cases"]:
+                        heard.seen.setdefault(case["crn"], time.monotonic())
+        except aiohttp.ClientError:
             heard.errors += 1
-            return
-        now = time.monotonic()
-        if answer.status_code != 200:
-            heard.errors += 1
-            return
-        if now - heard.start > WARM_UP:
-            heard.pages.append(now - last)
-        for crn in CRN.findall(answer.content):
-            heard.seen.setdefault(crn.decode(), now)
 
     await fetch()
     pending: asyncio.Task[None] | None = None
     try:
-        async with client.stream("GET", f"{site}/updates?pdu={pdu}&team={team}",
-                                 headers={**headers, "Accept": "text/event-stream"}) as stream:
-            async for line in stream.aiter_lines():
+        async with client.get(f"{site}/updates?pdu={pdu}&team={team}",
+                              headers={**headers, "Accept": "text/event-stream"}) as stream:
+            async for raw in stream.content:
                 if stop.is_set():
                     break
-                if line.startswith("event: changed") and (pending is None or pending.done()):
-                    wait = max(0.0, last + EVERY - time.monotonic())
+                if raw.startswith(b"event: changed") and (pending is None or pending.done()):
+                    wait = 0.0 if probe else max(0.0, last + EVERY - time.monotonic())
                     pending = asyncio.create_task(after(wait, fetch))
-    except httpx.HTTPError:
+    except aiohttp.ClientError:
         if not stop.is_set():
             heard.errors += 1
 
@@ -170,37 +175,60 @@ async def after(wait: float, then: Any) -> None:
     await then()
 
 
-def publish(settings: Settings, teams: list[tuple[str, str]], rate: float, seconds: float,
-            start: datetime, heard: Heard, stop: threading.Event) -> None:
+def assessment(crn: str, number: int, moment: datetime) -> bytes:
+    """An assessment of an existing case that records neither who is at risk nor the nature of
+    the risk: it opens an A-KS-06 alert on the case at once."""
+    return json.dumps({
+        "eventId": f"{crn}-bench-{number}", "eventType": "assessment.completed", "version": 1,
+        "crn": crn, "occurredAt": moment.isoformat(),
+        "detail": {"assessmentId": f"AS-bench-{number}", "kind": "REVIEW", "rosh": "HIGH",
+                   "riskTo": ["PUBLIC"], "sourcesUsed": ["PREVIOUS_CONVICTIONS"],
+                   "strengthsIdentified": True, "personInvolved": True,
+                   "diversityConsidered": True}}).encode()
+
+
+def publish(settings: Settings, cases: list[str], probe: tuple[str, str], rate: float,
+            seconds: float, start: datetime, heard: Heard, stop: threading.Event) -> None:
+    """`rate` events a second: assessments of existing cases, and once a second a new case in
+    the probe team (two of them events) whose alert the probe browser watches for."""
     producer = KafkaProducer(**kafka_python(settings), linger_ms=5)
-    interval = 2 / rate  # two events a case
-    number = 900_000
+    pick = random.Random(5)
     began = time.monotonic()
+    sent = 0
     while not stop.is_set() and time.monotonic() - began < seconds:
-        due = began + (number - 900_000) * interval
-        time.sleep(max(0.0, due - time.monotonic()))
-        pdu, team = teams[number % len(teams)]
-        moment = start + timedelta(seconds=number - 900_000)
-        for event_id, key, value in case_events(number, moment):
-            event = json.loads(value)
-            if event["eventType"] == "case.allocated":
-                event["detail"].update(pdu=pdu, team=team)
-            producer.send(settings.events_topic, key=key, value=json.dumps(event).encode())
-            if event_id.endswith("-2"):
-                heard.sent[key.decode()] = time.monotonic()
-        number += 1
+        time.sleep(max(0.0, began + sent / rate - time.monotonic()))
+        moment = start + timedelta(seconds=sent / rate)
+        if sent % int(rate) == 0:
+            number = 900_000 + sent // int(rate)
+            for event_id, key, value in case_events(number, moment):
+                event = json.loads(value)
+                if event["eventType"] == "case.allocated":
+                    event["detail"].update(pdu=probe[0], team=probe[1])
+                producer.send(settings.events_topic, key=key, value=json.dumps(event).encode())
+                if event_id.endswith("-2"):
+                    heard.sent[key.decode()] = time.monotonic()
+            sent += 2
+            continue
+        crn = pick.choice(cases)
+        producer.send(settings.events_topic, key=crn.encode(),
+                      value=assessment(crn, sent, moment))
+        sent += 1
     producer.flush()
     producer.close()
 
 
-async def swarm(site: str, issuer: MintedIssuer, teams: list[tuple[str, str]], browsers: int,
-                seconds: float, heard: Heard) -> None:
+async def swarm(site: str, issuer: MintedIssuer, teams: list[tuple[str, str]],
+                probe: tuple[str, str], browsers: int, seconds: float, heard: Heard) -> None:
     stop = asyncio.Event()
-    limits = httpx.Limits(max_connections=browsers * 2 + 10)
-    async with httpx.AsyncClient(timeout=60, limits=limits) as client:
+    connector = aiohttp.TCPConnector(limit=browsers * 2 + 10)
+    async with aiohttp.ClientSession(connector=connector,
+                                     timeout=aiohttp.ClientTimeout(total=None)) as client:
         tasks = [asyncio.create_task(browser(
             client, site, issuer.token(f"MGR{n:03d}", (MANAGER,), lasts=3600),
             *teams[n % len(teams)], heard, stop)) for n in range(browsers)]
+        tasks.append(asyncio.create_task(browser(
+            client, site, issuer.token("PROBE", (MANAGER,), lasts=3600), *probe, heard, stop,
+            probe=True)))
         await asyncio.sleep(seconds)
         stop.set()
         for task in tasks:
@@ -209,18 +237,24 @@ async def swarm(site: str, issuer: MintedIssuer, teams: list[tuple[str, str]], b
 
 
 def load(lines: list[bytes], args: argparse.Namespace, home: Path) -> None:
-    teams = sorted({(e["detail"]["pdu"], e["detail"]["team"]) for e in map(json.loads, lines)
-                    if e["eventType"] == "case.allocated"})
+    allocations = [e for e in map(json.loads, lines) if e["eventType"] == "case.allocated"]
+    teams = sorted({(e["detail"]["pdu"], e["detail"]["team"]) for e in allocations})
+    cases = sorted({e["crn"] for e in allocations})
+    probe = (teams[0][0], "probe-team")
     latest = max(datetime.fromisoformat(json.loads(line)["occurredAt"]) for line in lines)
     directory = "fallback = \"quality@probation.example\"\n" + "".join(
         f'[staff.MGR{n:03d}]\npdu = "{teams[n % len(teams)][0]}"\n'
-        f'teams = ["{teams[n % len(teams)][1]}"]\n' for n in range(args.browsers))
-    with local_broker(home, "bench-serve", partitions=1, clock="event") as settings, \
+        f'teams = ["{teams[n % len(teams)][1]}"]\n' for n in range(args.browsers)) + (
+        f'[staff.PROBE]\npdu = "{probe[0]}"\nteams = ["{probe[1]}"]\n')
+    with local_broker(home, "bench-serve", partitions=1, clock="event",
+                      state_dir=home / "state", web_port=free_port()) as settings, \
             minted_issuer() as issuer:
         cli(settings, "publish", "-", stdin=b"\n".join(lines) + b"\n")
         worker = start_worker(settings)
         try:
             while not caught_up(settings, [settings.events_topic]):
+                if worker.poll() is not None:
+                    raise SystemExit(f"the worker exited ({worker.returncode})")
                 time.sleep(1)
             served = serve_settings(settings, home / "serve", issuer.url, directory,
                                     port=free_port())
@@ -228,11 +262,11 @@ def load(lines: list[bytes], args: argparse.Namespace, home: Path) -> None:
                 heard = Heard()
                 stop = threading.Event()
                 producer = threading.Thread(target=publish, args=(
-                    settings, teams, args.rate, args.seconds, latest + timedelta(hours=1),
-                    heard, stop))
+                    settings, cases, probe, args.rate, args.seconds,
+                    latest + timedelta(hours=1), heard, stop))
                 producer.start()
-                asyncio.run(swarm(site.url, issuer, teams, args.browsers, args.seconds + 10,
-                                  heard))
+                asyncio.run(swarm(site.url, issuer, teams, probe, args.browsers,
+                                  args.seconds + 10, heard))
                 stop.set()
                 producer.join()
         finally:
@@ -242,7 +276,7 @@ def load(lines: list[bytes], args: argparse.Namespace, home: Path) -> None:
     missed = sum(1 for crn, sent in heard.sent.items()
                  if crn not in heard.seen and sent - heard.start > WARM_UP)
     print(f"{args.browsers} browsers on {len(teams)} teams, {args.rate:.0f} events/s for "
-          f"{args.seconds:.0f} s ({len(heard.sent):,} cases opened):")
+          f"{args.seconds:.0f} s ({len(heard.sent):,} probe cases opened):")
     print(f"  page: {len(heard.pages):,} fetches, p50 {percentile(heard.pages, .5) * 1e3:,.0f} "
           f"ms, p99 {percentile(heard.pages, .99) * 1e3:,.0f} ms, max "
           f"{max(heard.pages, default=0) * 1e3:,.0f} ms; {heard.errors} errors")

@@ -40,7 +40,6 @@ class _Held:
 
     crn: str
     place: Place
-    practitioner: str
     open: bool
     severity: str
     opened_at: datetime
@@ -99,8 +98,7 @@ class Standing:
         if before is not None:
             self._touch(before.place)
             self._leave(key, before)
-        held = _Held(crn, place, alert["practitionerId"], alert["status"] == "OPEN",
-                     alert["severity"],
+        held = _Held(crn, place, alert["status"] == "OPEN", alert["severity"],
                      parse(alert["openedAt"]), resolved_at, raw)
         if self._stale(held):
             return
@@ -164,19 +162,12 @@ class Standing:
         return sorted((self._region.get(pdu, ""), pdu, team)
                       for (pdu, team), crns in self._places.items() if crns)
 
-    def practitioners(self, place: Place) -> list[str]:
-        """Everyone holding a case of the team with an open alert or a deadline, sorted."""
-        found = set()
-        for crn in self._places.get(place, ()):
-            record = self._records.get(crn)
-            if record is not None and (record["pdu"], record["team"]) == place and \
-                    record.get("practitionerId"):
-                found.add(record["practitionerId"])
-            for key in self._cases.get(crn, ()):
-                held = self._alerts[key]
-                if held.open and held.place == place:
-                    found.add(held.practitioner)
-        return sorted(found)
+    def practitioners(self, place: Place, horizon_days: int,
+                      now: datetime | None = None) -> list[str]:
+        """Everyone holding a case of the team's worklist, sorted: to choose one of them."""
+        doc = self.worklist(place, horizon_days, now=now)
+        return sorted({c["practitionerId"] for c in doc["cases"]}
+                      | {d["practitionerId"] for d in doc["dueSoon"] if d["practitionerId"]})
 
     def place_of(self, crn: str) -> Place | None:
         """The case's team now: its deadlines record's, else its open alerts', else its latest

@@ -45,7 +45,7 @@ from casewatch.schemas.codes import SEVERITY_ORDER
 from casewatch.web.access import Person, Reach, reach
 from casewatch.web.live import Live
 from casewatch.web.oidc import Attempt, Provider, SignInError, TokenRefused
-from casewatch.web.render import page
+from casewatch.web.render import fragment_of, page
 from casewatch.web.silences import DAYS, REASONS, SilenceRefused, silence_of
 
 log = logging.getLogger("casewatch.serve")
@@ -147,9 +147,12 @@ async def person_of(request: Request) -> Person | None:
     """The person a bearer token or the session names; None if neither does (or it expired)."""
     header = request.headers.get("authorization", "")
     if header[:7].lower() == "bearer ":
+        provider, token = service_of(request).provider, header[7:].strip()
         try:
-            verified = await asyncio.to_thread(service_of(request).provider.verify,
-                                               header[7:].strip())
+            # A token seen before is taken at once; a new one may need the issuer's keys.
+            verified = provider.known(token)
+            if verified is None:
+                verified = await asyncio.to_thread(provider.verify_bearer, token)
         except (TokenRefused, SignInError) as error:
             log.warning("serve: a bearer token was refused: %s", error)
             return None
@@ -349,20 +352,22 @@ async def team_worklist(request: Request, person: Person, reach: Reach) -> Respo
     if severity is not None and severity not in {s.value for s in SEVERITY_ORDER}:
         severity = None
     filters = Filters(request.query_params.get("practitioner") or None, severity)
-    doc = standing.worklist(place, HORIZON, filters, live.now())
+    now = live.now()
+    doc = standing.worklist(place, HORIZON, filters, now)
     if wants_json(request):
         return JSONResponse(doc)
-    practitioners = standing.practitioners(place)
     pages = Pages.of(request, len(doc["cases"]))
-    return page(request, "worklist.html", {
-        "person": person, "reach": reach, "doc": doc, "filters": filters, "pages": pages,
-        "shown": doc["cases"][pages.first - 1:pages.last],
-        "practitioner_items": choices([("", "Everyone"), *((p, p) for p in practitioners)],
-                                      filters.practitioner),
-        "severity_items": choices([("", "Any"), *((s.value, s.value.capitalize())
-                                                  for s in SEVERITY_ORDER)], filters.severity),
-        "version": standing.version([place]),
-        "live": f"/updates?pdu={place[0]}&team={place[1]}"})
+    version = standing.version([place])
+    fragment = live.made((place, filters, pages.number, version, now), lambda: fragment_of(
+        "worklist_live.html", doc=doc, filters=filters, pages=pages, version=version,
+        shown=doc["cases"][pages.first - 1:pages.last],
+        live=f"/updates?pdu={place[0]}&team={place[1]}",
+        practitioner_items=choices([("", "Everyone"), *(
+            (p, p) for p in standing.practitioners(place, HORIZON, now))], filters.practitioner),
+        severity_items=choices([("", "Any"), *((s.value, s.value.capitalize())
+                                               for s in SEVERITY_ORDER)], filters.severity)))
+    return page(request, "worklist.html", {"person": person, "reach": reach, "doc": doc,
+                                           "fragment": fragment})
 
 
 @signed_in_only

@@ -10,9 +10,10 @@ batch that changed something.
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from contextlib import suppress
 from datetime import UTC, datetime
+from typing import Any
 
 from casewatch.delivery.alertmanager import DeliveryError, get_silences
 from casewatch.delivery.standing import Place, Standing
@@ -21,6 +22,11 @@ from casewatch.web.silences import silences_held
 
 log = logging.getLogger("casewatch.serve")
 SILENCES_SECONDS = 30.0  # how often Alertmanager's silences are read again
+# Once caught up, what the topics bring is applied at most this often: a busy team's pages then
+# change once a second, not once a batch, and everyone watching it is given the one page made
+# for that change.
+APPLY_SECONDS = 1.0
+MADE = 512  # pages' parts kept for reuse, at most
 PRUNE_SECONDS = 600.0  # how often resolved alerts past RECENT are dropped
 
 
@@ -33,6 +39,7 @@ class Live:
         self.backlog = 0
         self._changed = asyncio.Condition()
         self._silences_at = 0.0  # monotonic: when they were last read; 0 to read at once
+        self._made: dict[Hashable, Any] = {}  # parts of pages, by what they show
 
     def now(self) -> datetime | None:
         """The worklist's clock: the wall's where the worker keeps it, else the view's (the
@@ -50,6 +57,7 @@ class Live:
         pruned_at = time.monotonic()
         try:
             while True:
+                applied = time.monotonic()
                 before = self.standing.changes
                 for record in await asyncio.to_thread(topics.poll, 500):
                     if record.kind == "alert":
@@ -66,6 +74,8 @@ class Live:
                     self.standing.prune()
                 if self.standing.changes != before:
                     await self._wake()
+                if not self.catching_up:
+                    await asyncio.sleep(max(0.0, applied + APPLY_SECONDS - time.monotonic()))
         finally:
             await asyncio.to_thread(topics.close)
 
@@ -82,6 +92,14 @@ class Live:
         self.standing.silence(silences_held(silences))
         if self.standing.changes != before:
             await self._wake()
+
+    def made(self, key: Hashable, make: Callable[[], Any]) -> Any:
+        """What `make` makes for `key`, made once: keys name the version they show."""
+        if key not in self._made:
+            if len(self._made) >= MADE:
+                self._made.clear()
+            self._made[key] = make()
+        return self._made[key]
 
     async def wait(self, places: Iterable[Place], seen: int, timeout: float) -> int:
         """The teams' version once it differs from `seen`, or after `timeout` seconds."""

@@ -70,6 +70,7 @@ class Provider:
         self._metadata: dict[str, Any] | None = None
         self._keys: dict[str, Any] = {}
         self._keys_at = 0.0
+        self._verified: dict[str, Verified] = {}  # bearer tokens seen, until they expire
 
     # -- the issuer ---------------------------------------------------------------------------
 
@@ -101,6 +102,24 @@ class Provider:
         return self._keys[kid]
 
     # -- tokens -------------------------------------------------------------------------------
+
+    def known(self, token: str) -> Verified | None:
+        """A bearer token verified before and not yet expired: a program polling the worklist
+        is not verified again on every request."""
+        verified = self._verified.get(token)
+        if verified is not None and verified.expires > time.time():
+            return verified
+        return None
+
+    def verify_bearer(self, token: str) -> Verified:
+        verified = self.verify(token)
+        if len(self._verified) >= 10_000:
+            self._verified = {t: v for t, v in self._verified.items()
+                              if v.expires > time.time()}
+            if len(self._verified) >= 10_000:
+                self._verified.clear()
+        self._verified[token] = verified
+        return verified
 
     def verify(self, token: str, *, audience: str | None = None,
                nonce: str | None = None) -> Verified:

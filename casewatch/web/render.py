@@ -4,6 +4,7 @@ and GOV.UK Frontend's macros (govuk-frontend-jinja), and what every page is give
 from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, PackageLoader, PrefixLoader, select_autoescape
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
@@ -31,3 +32,9 @@ def page(request: Request, name: str, context: dict[str, Any], status: int = 200
         request=request, csrf=request.session.get("csrf", ""), path=request.url.path,
         **context)
     return HTMLResponse(html, status)
+
+
+def fragment_of(name: str, **context: Any) -> Markup:
+    """A part of a page that is the same for everyone who may see it, rendered (autoescaped)
+    once to be placed in each viewer's page."""
+    return Markup(templates.get_template(name).render(**context))
