@@ -7,7 +7,6 @@ import json
 import os
 import shutil
 import subprocess
-import time
 import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +18,7 @@ import pytest
 
 from casewatch import http
 from casewatch.kafka.broker import free_port, require_java
+from tests.support.live import wait_answering
 
 PROJECT = Path(__file__).resolve().parents[2]
 VERSION = "26.4.0"
@@ -107,17 +107,7 @@ def keycloak(home: Path) -> Iterator[Keycloak]:
         stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                status, _ = http.send(f"{url}/realms/master", timeout=2)
-                if status == 200:
-                    break
-            except http.Unreachable:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError((home / "keycloak.log").read_text()[-4000:])
-            time.sleep(0.5)
+        wait_answering(f"{url}/realms/master", process, home / "keycloak.log", 180)
         yield Keycloak(url)
     finally:
         os.killpg(process.pid, 15)

@@ -101,6 +101,25 @@ def start_worker(settings: Settings, started: list[WorkerProcess], state: Path,
     return worker
 
 
+def wait_answering(url: str, process: "subprocess.Popen[bytes]", log: Path,
+                   timeout: float = 120.0) -> None:
+    """Until a service started as `process` answers 200 at `url`; its log's end if it exits or
+    does not answer in time."""
+    from casewatch import http
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            status, _ = http.send(url, timeout=2)
+            if status == 200:
+                return
+        except http.Unreachable:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise AssertionError(log.read_text()[-4000:])
+        time.sleep(0.3)
+
+
 def cli(settings: Settings, *args: str, stdin: bytes | None = None) -> str:
     result = subprocess.run(
         [sys.executable, "-m", "casewatch", *args],

@@ -4,15 +4,14 @@ secrets in files, a directory of who sees what, the sign-in provider given."""
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from casewatch import http
 from casewatch.kafka.broker import free_port
 from casewatch.kafka.settings import Settings
+from tests.support.live import wait_answering
 
 PROJECT = Path(__file__).resolve().parents[2]
 CLIENT_SECRET = "casewatch-web-test-secret"  # deploy/keycloak/realm.json's
@@ -48,17 +47,7 @@ def serving(settings: Settings, log: Path, *args: str) -> Iterator[Served]:
         stdout=log.open("wb"), stderr=subprocess.STDOUT)
     url = settings.public_url
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                status, _ = http.send(f"{url}/health", timeout=2)
-                if status == 200:
-                    break
-            except http.Unreachable:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(log.read_text()[-3000:])
-            time.sleep(0.3)
+        wait_answering(f"{url}/health", process, log)
         yield Served(url, process, log)
     finally:
         process.terminate()

@@ -24,14 +24,15 @@ from tests.support.issuer import MintedIssuer, minted_issuer
 
 KEY = "k" * 40
 PUBLIC = "http://casewatch.test"
+# The test realm's people (deploy/keycloak/realm.json): where each works.
 DIRECTORY = """
 fallback = "quality@probation.example"
 [managers]
 SPO1 = "spo1@probation.example"
-[staff.MGR_A]
+[staff.MANAGER_A]
 pdu = "pdu-a"
 teams = ["team-a"]
-[staff.MGR_B]
+[staff.MANAGER_B]
 pdu = "pdu-a"
 teams = ["team-b"]
 [staff.HEAD_A]

@@ -35,7 +35,7 @@ def test_nobody_signed_in_is_sent_to_sign_in_and_a_program_gets_401(web: Site) -
 
 
 def test_a_manager_gets_their_team_s_worklist_as_replay_ranks_it(web: Site) -> None:
-    answer = web.client.get("/teams/pdu-a/team-a", headers=web.bearer("MGR_A", MANAGER))
+    answer = web.client.get("/teams/pdu-a/team-a", headers=web.bearer("MANAGER_A", MANAGER))
     assert answer.status_code == 200
     assert answer.json() == build_worklist(web.caseload, Scope("pdu-a", "team-a"), 5)
     assert [c["crn"] for c in answer.json()["cases"]] == ["A000003", "A000002", "A000001"]
@@ -44,7 +44,7 @@ def test_a_manager_gets_their_team_s_worklist_as_replay_ranks_it(web: Site) -> N
 def test_anything_else_is_403_and_logged_without_case_data(
         web: Site, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, "casewatch.serve")
-    mgr_a = web.bearer("MGR_A", MANAGER)
+    mgr_a = web.bearer("MANAGER_A", MANAGER)
     assert web.client.get("/teams/pdu-a/team-b", headers=mgr_a).status_code == 403
     assert web.client.get("/pdus/pdu-a", headers=mgr_a).status_code == 403
     other, missing = (web.client.get(f"/cases/{crn}", headers=mgr_a)
@@ -56,9 +56,9 @@ def test_anything_else_is_403_and_logged_without_case_data(
     assert web.client.get("/teams/pdu-a/team-a",
                           headers=web.bearer("STRANGER", MANAGER)).status_code == 403
     assert web.client.get("/teams/pdu-a/team-a",
-                          headers=web.bearer("MGR_A")).status_code == 403
+                          headers=web.bearer("MANAGER_A")).status_code == 403
     refusals = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
-    assert len(refusals) >= 6 and all("MGR_A" in r or "STRANGER" in r for r in refusals)
+    assert len(refusals) >= 6 and all("MANAGER_A" in r or "STRANGER" in r for r in refusals)
     assert not any(CRN.search(r) for r in refusals)
 
 
@@ -77,7 +77,7 @@ def test_a_pdu_head_sees_the_overview_and_every_team(web: Site) -> None:
 
 
 def test_pages_show_the_worklist_in_order_with_what_to_do(web: Site) -> None:
-    web.sign_in("MGR_A", MANAGER)
+    web.sign_in("MANAGER_A", MANAGER)
     page = web.client.get("/teams/pdu-a/team-a")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     rows = re.findall(r'data-crn="([A-Z][0-9]{6})"', page.text)
@@ -95,7 +95,7 @@ def test_pages_show_the_worklist_in_order_with_what_to_do(web: Site) -> None:
 
 
 def test_every_answer_carries_the_security_headers(web: Site, tmp_path: Path) -> None:
-    web.sign_in("MGR_A", MANAGER)
+    web.sign_in("MANAGER_A", MANAGER)
     page = web.client.get("/teams/pdu-a/team-a")
     csp = page.headers["content-security-policy"]
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp
@@ -119,7 +119,7 @@ def test_a_silence_needs_the_session_s_csrf_token_and_carries_codes_only(
         tmp_path: Path) -> None:
     (tmp_path / "am").mkdir()
     with alertmanager(tmp_path / "am") as am, site(tmp_path / "site", am.url) as web:
-        token = web.sign_in("MGR_A", MANAGER)
+        token = web.sign_in("MANAGER_A", MANAGER)
         form = {"rule": "A-KS-07", "days": "7", "reason": "ACTION_BOOKED"}
         assert web.client.post("/cases/A000003/silences", data=form).status_code == 403
         assert web.client.post("/cases/A000003/silences",
@@ -138,13 +138,13 @@ def test_a_silence_needs_the_session_s_csrf_token_and_carries_codes_only(
         [held] = get_silences(am.url)
         assert {(m["name"], m["value"]) for m in held["matchers"]} == {
             ("alertname", "CasewatchCaseAlert"), ("crn", "A000003"), ("rule", "A-KS-07")}
-        assert held["createdBy"] == "MGR_A" and held["comment"] == "ACTION_BOOKED"
+        assert held["createdBy"] == "MANAGER_A" and held["comment"] == "ACTION_BOOKED"
         page = web.client.get(made.headers["location"]).text
         assert "Silenced" in page and "action booked" in page
         worklist = web.client.get("/teams/pdu-a/team-a",
-                                  headers=web.bearer("MGR_A", MANAGER)).json()
+                                  headers=web.bearer("MANAGER_A", MANAGER)).json()
         [silenced] = [a for c in worklist["cases"] for a in c["alerts"] if "silence" in a]
-        assert silenced["ruleId"] == "A-KS-07" and silenced["silence"]["by"] == "MGR_A"
+        assert silenced["ruleId"] == "A-KS-07" and silenced["silence"]["by"] == "MANAGER_A"
         # A PDU head looks, and does not silence.
         head = web.sign_in("HEAD_A", PDU_HEAD)
         assert web.client.post("/cases/A000003/silences",
@@ -153,9 +153,9 @@ def test_a_silence_needs_the_session_s_csrf_token_and_carries_codes_only(
 
 
 def test_a_session_ends_with_its_token_and_sign_out_needs_the_token(web: Site) -> None:
-    web.sign_in("MGR_A", MANAGER, lasts=-1)
+    web.sign_in("MANAGER_A", MANAGER, lasts=-1)
     assert web.client.get("/teams/pdu-a/team-a").status_code == 303
-    token = web.sign_in("MGR_A", MANAGER)
+    token = web.sign_in("MANAGER_A", MANAGER)
     assert web.client.post("/sign-out", data={}).status_code == 403
     assert web.client.get("/teams/pdu-a/team-a").status_code == 200
     assert web.client.post("/sign-out", data={"csrf": token}).status_code == 303
@@ -177,7 +177,7 @@ def test_a_long_worklist_comes_a_page_of_cases_at_a_time(web: Site) -> None:
     last = pages("page=9", 120)
     assert (last.number, last.first, last.last) == (3, 101, 120)
     assert pages("page=nonsense", 0).count == 1
-    web.sign_in("MGR_A", MANAGER)
+    web.sign_in("MANAGER_A", MANAGER)
     page = web.client.get("/teams/pdu-a/team-a?page=2")  # past the end: the last page
     assert re.findall(r'data-crn="([A-Z][0-9]{6})"', page.text) == ["A000003", "A000002",
                                                                      "A000001"]

@@ -22,22 +22,11 @@ from tests.support.builders import contact
 from tests.support.keycloak import PASSWORD, Keycloak
 from tests.support.live import PROJECT, WorkerProcess, cli, publish_and_start, run_to_end
 from tests.support.serve import serve_settings, serving
-from tests.support.web import AS_OF, history
+from tests.support.web import AS_OF, DIRECTORY, history
 
 CHROMIUM = "/usr/bin/chromium"
 AXE = PROJECT / "node_modules" / "axe-core" / "axe.min.js"
 DOCS = PROJECT / "docs"
-DIRECTORY = """
-fallback = "quality@probation.example"
-[staff.MANAGER_A]
-pdu = "pdu-a"
-teams = ["team-a"]
-[staff.MANAGER_B]
-pdu = "pdu-a"
-teams = ["team-b"]
-[staff.HEAD_A]
-pdu = "pdu-a"
-"""
 
 
 @pytest.fixture
