@@ -19,7 +19,8 @@ from casewatch.web.live import Live
 from casewatch.web.oidc import Provider
 from casewatch.web.serve import PROJECT
 from tests.delivery.test_standing import published, standing_of
-from tests.support.builders import allocated, at, event
+from tests.delivery.test_worklist import history as worklist_history
+from tests.support.builders import allocated, at
 from tests.support.issuer import MintedIssuer, minted_issuer
 
 KEY = "k" * 40
@@ -41,19 +42,11 @@ pdu = "pdu-a"
 
 
 def history() -> list[dict[str, Any]]:
-    """Team A: a CRITICAL curfew case, a VERY_HIGH RoSH case and a LOW one; team B: one case;
-    another PDU's case; and a case allocated the Friday before, with deadlines falling due."""
-    return [
-        allocated(at("2025-07-01"), crn="A000001", rosh="LOW"),
-        allocated(at("2025-07-01"), crn="A000002", rosh="VERY_HIGH",
-                  practitioner={"id": "PR2", "grade": "PSO"}),
-        allocated(at("2025-07-01"), crn="A000003", rosh="LOW"),
-        event("requirement.added", at("2025-07-02"), crn="A000003", requirementId="rq1",
-              type="CURFEW"),
-        allocated(at("2025-07-01"), crn="B000001", rosh="HIGH", team="team-b"),
-        allocated(at("2025-07-01"), crn="Z000001", rosh="HIGH", team="team-z", pdu="pdu-z"),
-        allocated(at("2025-07-18"), crn="A000004", rosh="LOW"),
-    ]
+    """`casewatch worklist`'s test cases (team A: a CRITICAL curfew case, a VERY_HIGH RoSH case
+    and a LOW one, and a case allocated the Friday before with deadlines falling due; team B:
+    one case), and a case of another PDU."""
+    return [*worklist_history(),
+            allocated(at("2025-07-01"), crn="Z000001", rosh="HIGH", team="team-z", pdu="pdu-z")]
 
 
 AS_OF = "2025-07-21T09:00:00+01:00"
