@@ -328,7 +328,7 @@ async def home(request: Request, person: Person, reach: Reach) -> Response:
         return refused(request, person, "the service (no role or no directory entry)")
     if reach.pdus and not reach.teams:
         return RedirectResponse(f"/pdus/{sorted(reach.pdus)[0]}", 303)
-    if live.standing.clock is None:
+    if not live.ready:
         return not_ready(request)
     teams = [row for pdu in sorted({p for p, _ in reach.teams} | reach.pdus)
              for row in live.standing.overview(pdu, HORIZON, live.now())["teams"]
@@ -346,7 +346,7 @@ async def team_worklist(request: Request, person: Person, reach: Reach) -> Respo
         return refused(request, person, f"team {place[0]}/{place[1]}")
     live = service_of(request).live
     standing = live.standing
-    if standing.clock is None:
+    if not live.ready:
         return not_ready(request)
     severity = request.query_params.get("severity") or None
     if severity is not None and severity not in {s.value for s in SEVERITY_ORDER}:
@@ -435,7 +435,7 @@ async def pdu_overview(request: Request, person: Person, reach: Reach) -> Respon
         return refused(request, person, f"PDU {pdu}")
     live = service_of(request).live
     standing = live.standing
-    if standing.clock is None:
+    if not live.ready:
         return not_ready(request)
     doc = standing.overview(pdu, HORIZON, live.now())
     if wants_json(request):
@@ -494,4 +494,4 @@ async def updates(request: Request, person: Person, reach: Reach) -> Response:
 async def health(request: Request) -> Response:
     live = service_of(request).live
     return JSONResponse({"catchingUp": live.catching_up, "alerts": len(live.standing)},
-                        200 if live.standing.clock is not None else 503)
+                        200 if live.ready else 503)

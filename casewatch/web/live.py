@@ -45,9 +45,15 @@ class Live:
         """The worklist's clock: the wall's where the worker keeps it, else the view's (the
         worker's event clock, as its records carry it). To the minute, so that everyone
         watching a team within it is given the one worklist made for them."""
-        if not self.wall_clock:
+        if not self.wall_clock and self.standing.clock is not None:
             return None
+        # The wall's also where the topics hold nothing yet: a deployment with no alert.
         return datetime.now(UTC).replace(second=0, microsecond=0)
+
+    @property
+    def ready(self) -> bool:
+        """Whether pages can be served: the history the topics held at start has been read."""
+        return not self.catching_up
 
     async def follow(self, open_topics: Callable[[], AlertTopics]) -> None:
         """Until cancelled: the topics into the view, the silences every SILENCES_SECONDS."""

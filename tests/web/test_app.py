@@ -181,3 +181,18 @@ def test_a_long_worklist_comes_a_page_of_cases_at_a_time(web: Site) -> None:
     page = web.client.get("/teams/pdu-a/team-a?page=2")  # past the end: the last page
     assert re.findall(r'data-crn="([A-Z][0-9]{6})"', page.text) == ["A000003", "A000002",
                                                                      "A000001"]
+
+
+def test_a_deployment_with_no_alert_yet_is_served_and_one_catching_up_says_so(
+        web: Site) -> None:
+    from casewatch.delivery.standing import Standing
+
+    live = web.service.live
+    live.standing = Standing()
+    headers = web.bearer("MANAGER_A", MANAGER)
+    empty = web.client.get("/teams/pdu-a/team-a", headers=headers)
+    assert empty.status_code == 200 and empty.json()["cases"] == []
+    assert web.client.get("/health").status_code == 200
+    live.catching_up = True
+    assert web.client.get("/teams/pdu-a/team-a", headers=headers).status_code == 503
+    assert web.client.get("/health").status_code == 503
