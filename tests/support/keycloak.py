@@ -38,10 +38,12 @@ def fetch() -> Path:
     if mvn is None:
         pytest.skip("Maven is needed to fetch Keycloak")
     HOME.mkdir(exist_ok=True)
+    # Run inside .keycloak: the plugin leaves its markers (what it unpacked already) under the
+    # working directory, and markers that outlive what they mark make it unpack nothing.
     result = subprocess.run([mvn, "-q", "-B", "dependency:unpack", f"-Dartifact={ARTIFACT}",
                              f"-DoutputDirectory={HOME}"], capture_output=True, text=True,
-                            check=False)
-    if result.returncode != 0:
+                            check=False, cwd=HOME)
+    if result.returncode != 0 or not (DIST / "bin" / "kc.sh").exists():
         raise AssertionError(f"fetching Keycloak failed: {result.stdout[-2000:]}"
                              f"{result.stderr[-2000:]}")
     return DIST
