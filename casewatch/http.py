@@ -13,6 +13,8 @@ import json
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 TIMEOUT = 10.0  # seconds for one request
@@ -29,6 +31,15 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
 
 
 _opener = urllib.request.build_opener(_NoRedirects)
+
+
+@contextmanager
+def unreachable_as(kind: type[Exception]) -> Iterator[None]:
+    """`Unreachable` raised inside, as the caller's own error of that kind (same reason)."""
+    try:
+        yield
+    except Unreachable as error:
+        raise kind(str(error)) from None
 
 
 def send(url: str, *, method: str = "GET", body: bytes | None = None,

@@ -32,26 +32,21 @@ def post_silence(base_url: str, silence: dict[str, Any], timeout: float = 10.0) 
 
 def get_silences(base_url: str, timeout: float = 10.0) -> list[dict[str, Any]]:
     """GET /api/v2/silences: every silence Alertmanager holds, active or not."""
+    answer = _answer(base_url, "/api/v2/silences", None, timeout)
     try:
-        status, body = http.send(base_url.rstrip("/") + "/api/v2/silences", timeout=timeout,
-                                 what=base_url, headers={"Accept": "application/json"})
-    except http.Unreachable as error:
-        raise DeliveryError(f"{base_url} unreachable: {error}") from None
-    if status != 200:
-        raise DeliveryError(f"{base_url} answered {status} to a list of silences")
-    try:
-        silences = json.loads(body)
+        silences = json.loads(answer)
     except ValueError:
         raise DeliveryError(f"{base_url} answered a list of silences that is not JSON") from None
     return [s for s in silences if isinstance(s, dict)] if isinstance(silences, list) else []
 
 
 def _answer(base_url: str, path: str, value: Any, timeout: float) -> bytes:
-    try:
-        status, body = http.send_json(base_url.rstrip("/") + path, value, timeout=timeout,
-                                      what=base_url)
-    except http.Unreachable as error:
-        raise DeliveryError(f"{base_url} unreachable: {error}") from None
+    """The body Alertmanager answers: a GET where `value` is None, else `value` POSTed."""
+    url = base_url.rstrip("/") + path
+    with http.unreachable_as(DeliveryError):
+        status, body = (http.send(url, timeout=timeout, what=base_url,
+                                  headers={"Accept": "application/json"}) if value is None
+                        else http.send_json(url, value, timeout=timeout, what=base_url))
     if status >= 300:
         detail = body[:200].decode(errors="replace").strip().splitlines()
         raise DeliveryError(f"{base_url} answered {status}: {detail[0] if detail else ''}")

@@ -13,7 +13,6 @@ message stays on the queue; what never will (404, a body that is not JSON) is a 
 
 import time
 import urllib.parse
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -78,9 +77,10 @@ class DetailSource:
             # Mid-rotation the file may be briefly absent: the message waits on the queue.
             raise Unreachable(f"the client secret file could not be read "
                               f"({type(error).__name__})") from None
-        status, body = self._reach(lambda: http.send_form(
-            self.auth_url, {"grant_type": "client_credentials"},
-            basic=(self.client_id, secret), what="the token endpoint"))
+        with http.unreachable_as(Unreachable):
+            status, body = http.send_form(
+                self.auth_url, {"grant_type": "client_credentials"},
+                basic=(self.client_id, secret), what="the token endpoint")
         if status != 200:
             raise Unreachable(f"the token endpoint refused the client credentials (HTTP {status})")
         try:
@@ -94,15 +94,9 @@ class DetailSource:
         return token
 
     def _get(self, url: str, token: str) -> tuple[int, bytes]:
-        return self._reach(lambda: http.send(url, what="the detail host", headers={
-            "Authorization": f"Bearer {token}", "Accept": "application/json"}))
-
-    @staticmethod
-    def _reach(request: Callable[[], tuple[int, bytes]]) -> tuple[int, bytes]:
-        try:
-            return request()
-        except http.Unreachable as error:
-            raise Unreachable(str(error)) from None
+        with http.unreachable_as(Unreachable):
+            return http.send(url, what="the detail host", headers={
+                "Authorization": f"Bearer {token}", "Accept": "application/json"})
 
 
 def answered(status: int, body: bytes) -> dict[str, Any]:

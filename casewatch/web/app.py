@@ -374,6 +374,8 @@ async def team_worklist(request: Request, person: Person, reach: Reach) -> Respo
 async def case_page(request: Request, person: Person, reach: Reach) -> Response:
     crn = request.path_params["crn"]
     live = service_of(request).live
+    if not live.ready:  # a case not read yet is not one refused
+        return not_ready(request)
     standing = live.standing
     place = standing.place_of(crn)
     if place is None or not reach.team(place):

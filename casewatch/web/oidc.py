@@ -171,11 +171,12 @@ class Provider:
         except (OSError, UnicodeDecodeError) as error:
             raise SignInError(f"CASEWATCH_OIDC_CLIENT_SECRET_FILE could not be read "
                               f"({type(error).__name__})") from None
-        status, body = self._reach(lambda: http.send_form(
-            self.metadata["token_endpoint"],
-            {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri,
-             "code_verifier": attempt.verifier},
-            basic=(self.client_id, secret), what="the sign-in provider's token endpoint"))
+        with http.unreachable_as(SignInError):
+            status, body = http.send_form(
+                self.metadata["token_endpoint"],
+                {"grant_type": "authorization_code", "code": code,
+                 "redirect_uri": redirect_uri, "code_verifier": attempt.verifier},
+                basic=(self.client_id, secret), what="the sign-in provider's token endpoint")
         if status != 200:
             raise TokenRefused(f"the provider would not exchange the code (HTTP {status})")
         try:
@@ -194,8 +195,8 @@ class Provider:
                                                    "post_logout_redirect_uri": after})
 
     def _json(self, url: str, what: str) -> dict[str, Any]:
-        status, body = self._reach(lambda: http.send(url, what=what,
-                                                     headers={"Accept": "application/json"}))
+        with http.unreachable_as(SignInError):
+            status, body = http.send(url, what=what, headers={"Accept": "application/json"})
         if status != 200:
             raise SignInError(f"{what} answered HTTP {status}")
         try:
@@ -205,11 +206,3 @@ class Provider:
         if not isinstance(value, dict):
             raise SignInError(f"{what} is not a JSON object")
         return value
-
-    @staticmethod
-    def _reach(request: Any) -> tuple[int, bytes]:
-        try:
-            result: tuple[int, bytes] = request()
-        except http.Unreachable as error:
-            raise SignInError(str(error)) from None
-        return result

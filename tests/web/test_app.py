@@ -195,4 +195,5 @@ def test_a_deployment_with_no_alert_yet_is_served_and_one_catching_up_says_so(
     assert web.client.get("/health").status_code == 200
     live.catching_up = True
     assert web.client.get("/teams/pdu-a/team-a", headers=headers).status_code == 503
+    assert web.client.get("/cases/A000001", headers=headers).status_code == 503  # not 403
     assert web.client.get("/health").status_code == 503
